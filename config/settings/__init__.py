@@ -1,0 +1,1 @@
+"""Settings: base.py reads the environment; dev.py and test.py only adjust it."""

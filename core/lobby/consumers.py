@@ -1,0 +1,73 @@
+"""The lobby socket, ``/ws/lobby/``: live catalog, presence, open rooms; create, invite, rename."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import msgspec
+from channels.db import database_sync_to_async
+
+from core.accounts.services import InvalidName, user_rename
+from core.presence.handlers import presence_frame
+from core.transport import groups, wire
+from core.transport.consumers import ParlorConsumer
+
+from . import services
+from .selectors import lobby_state
+
+
+class Create(msgspec.Struct, forbid_unknown_fields=True):
+    """``{"type": "lobby.create", "game": slug, "options": {...}, "public": bool}``."""
+
+    game: str
+    options: dict[str, Any] = msgspec.field(default_factory=dict)
+    public: bool = True
+
+
+class Invite(msgspec.Struct, forbid_unknown_fields=True):
+    """``{"type": "lobby.invite", "user": id, "game": slug, "options": {...}}``."""
+
+    user: int
+    game: str
+    options: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class Rename(msgspec.Struct, forbid_unknown_fields=True):
+    """``{"type": "lobby.rename", "name": "..."}``."""
+
+    name: str
+
+
+class LobbyConsumer(ParlorConsumer):
+    """The lobby page's socket."""
+
+    routes: ClassVar[dict[str, tuple[type[msgspec.Struct], str]]] = {
+        **ParlorConsumer.routes,
+        "lobby.create": (Create, "on_create"),
+        "lobby.invite": (Invite, "on_invite"),
+        "lobby.rename": (Rename, "on_rename"),
+    }
+
+    async def opened(self) -> None:
+        """Subscribe to lobby events, then send the whole lobby."""
+        await self.join_group(groups.LOBBY)
+        self.send_json(await database_sync_to_async(lobby_state)(user=self.user))
+
+    async def on_create(self, message: Create) -> None:
+        room = await services.room_open(
+            user=self.user, game=message.game, options=message.options, public=message.public
+        )
+        self.send_json({"type": "lobby.created", "room": room.summary(), "url": room.watch_url})
+
+    async def on_invite(self, message: Invite) -> None:
+        invitation = await services.invitation_create(
+            from_user=self.user, to_user_id=message.user, game=message.game, options=message.options
+        )
+        self.send_json({"type": "invitation.sent", "invitation": invitation.as_json()})
+
+    async def on_rename(self, message: Rename) -> None:
+        try:
+            await database_sync_to_async(user_rename)(user=self.user, name=message.name)
+        except InvalidName as exc:
+            raise wire.BadMessage(str(exc)) from None
+        await groups.send_frame(groups.LOBBY, presence_frame(self.user.public(), True))

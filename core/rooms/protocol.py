@@ -1,0 +1,102 @@
+"""The Game interface: what every game implements, and the vocabulary it shares with the runtime.
+
+Rule 1 (after h11): a game does no I/O. No Django, Channels, asyncio, clock or global random:
+time arrives as ``dt`` in ``tick``, randomness as the ``rng`` given to ``setup``.
+Rule 2: ``apply`` checks everything before it changes anything, so a refused action changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+import msgspec
+
+JSON = dict[str, Any]
+S = TypeVar("S")
+
+
+class IllegalAction(Exception):
+    """An action the rules refuse; its message is shown to the player who sent it."""
+
+
+class NoOptions(msgspec.Struct, forbid_unknown_fields=True):
+    """Options of a game that has none."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened, for clients to animate; ``to`` limits it to some seats."""
+
+    type: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+    to: frozenset[int] | None = None
+
+    def visible_to(self, seat: int | None) -> bool:
+        """Whether a viewer in ``seat`` (None for a spectator) may receive this event."""
+        return self.to is None or (seat is not None and seat in self.to)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a finished game ended: the winning seats (none for a draw) and why."""
+
+    winners: tuple[int, ...]
+    reason: str
+    scores: Mapping[int, int] | None = None
+
+    def as_json(self) -> JSON:
+        """The outcome as stored and sent to clients."""
+        data: JSON = {"winners": list(self.winners), "reason": self.reason, "draw": not self.winners}
+        if self.scores is not None:
+            data["scores"] = {str(seat): score for seat, score in self.scores.items()}
+        return data
+
+
+class Game(ABC, Generic[S]):
+    """A game's rules. One instance serves every room of that game; all state lives in ``S``.
+
+    ``actions`` maps each message type a player may send (``{"type": name, ...}``) to the
+    msgspec Struct that validates the rest of the message before ``apply`` sees it.
+    """
+
+    slug: ClassVar[str]
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    min_players: ClassVar[int]
+    max_players: ClassVar[int]
+    tick_hz: ClassVar[float | None] = None
+    Options: ClassVar[type[msgspec.Struct]] = NoOptions
+    actions: ClassVar[Mapping[str, type[msgspec.Struct]]]
+    seat_labels: ClassVar[Sequence[str]] = ()
+
+    @abstractmethod
+    def setup(self, players: int, options: Any, rng: random.Random) -> S:
+        """The initial state for ``players`` seated players (seat 0 moves first)."""
+
+    @abstractmethod
+    def apply(self, state: S, seat: int, action: Any) -> list[Event]:
+        """Apply one validated action by ``seat``; raise IllegalAction, before any change, to refuse it."""
+
+    def tick(self, state: S, dt: float) -> list[Event]:
+        """Advance a real-time game by ``dt`` seconds; only called when ``tick_hz`` is set."""
+        return []
+
+    @abstractmethod
+    def view(self, state: S, seat: int | None) -> JSON:
+        """What ``seat`` may see of the state (None: a spectator); hides everything secret."""
+
+    @abstractmethod
+    def outcome(self, state: S) -> Outcome | None:
+        """The result once the game is over, else None."""
+
+    def seat_label(self, seat: int) -> str:
+        """The name of a seat shown to players, like "X" or "red"."""
+        return self.seat_labels[seat] if seat < len(self.seat_labels) else f"Player {seat + 1}"
+
+    def current_seats(self, state: S) -> frozenset[int]:
+        """The seats whose move it is (for the page's "your turn"); empty when no one is awaited."""
+        return frozenset()

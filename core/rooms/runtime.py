@@ -1,0 +1,432 @@
+"""The room runtime: the only owner of every live room's state, its tick loop and its fan-out.
+
+Invariants:
+- A room's state changes only inside ``LiveRoom`` methods that hold ``room.lock``, so actions
+  are applied one at a time, in arrival order, and never interleave with a tick.
+- An accepted action is appended to the log before anyone is told of it.
+- After a restart, a room is rebuilt on first use by replaying its log from ``setup`` with the
+  match's stored seed (rules are deterministic).
+- Each update is encoded once per distinct viewer (each seat, all spectators) and the same
+  text is pushed to every socket of that viewer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import msgspec
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.urls import reverse
+
+from core import background
+from core.accounts.models import User
+from core.transport import closecodes, wire
+
+from . import registry, store
+from .protocol import Event, Game, IllegalAction
+from .summary import room_summary
+
+log = logging.getLogger(__name__)
+db = database_sync_to_async
+
+
+class RoomNotFound(Exception):
+    """No room has this id, or its game is not installed."""
+
+
+class Member(Protocol):
+    """What the runtime needs of a socket in a room."""
+
+    user: User
+
+    def push(self, frame: str) -> None: ...
+
+    def shut(self, code: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Everything that makes two sockets see different things: their game seat and whether they sit."""
+
+    seat: int | None
+    seated: bool
+
+
+class LiveRoom:
+    """One room in memory: seats, the current match's state, and the sockets watching it."""
+
+    def __init__(self, record: store.RoomRecord, game: Game[Any], runtime: RoomRuntime) -> None:
+        self.id = record.id
+        self.game = game
+        self.runtime = runtime
+        self.options = msgspec.convert(record.options, game.Options)
+        self.public = record.public
+        self.status = record.status
+        self.join_key = record.join_key
+        self.created_by = record.created_by
+        self.seats = sorted(record.seats, key=lambda seat: seat.index)
+        self.match = record.match
+        self.state: Any = None
+        self.seq = 0
+        self.members: dict[Member, Viewer] = {}
+        self.rematch: set[int] = set()
+        self.lock = asyncio.Lock()
+        self.closed = False
+        self.tick_task: asyncio.Task[None] | None = None
+        self.empty_since = runtime.clock()
+        self.watch_url = reverse("rooms:room", args=[self.id])
+        self.join_url = reverse("rooms:join", args=[self.id, self.join_key])
+        if self.match is not None:
+            self._replay(record.actions)
+
+    # Building state.
+
+    def _replay(self, actions: list[tuple[int, dict[str, Any]]]) -> None:
+        """Rebuild the current match from its seed and log."""
+        assert self.match is not None
+        self.state = self.game.setup(len(self.match.players), self.options, random.Random(self.match.seed))
+        for seat, payload in actions:
+            self.game.apply(self.state, seat, wire.convert(payload, self.game.actions[payload["type"]]))
+        self.seq = len(actions)
+
+    def resume(self) -> None:
+        """Start the tick loop of a real-time match in progress."""
+        if self.game.tick_hz and self.status == "playing" and self.tick_task is None:
+            self.tick_task = asyncio.create_task(self._tick_loop(), name=f"room:{self.id}:tick")
+
+    async def _start_match(self, players: list[int]) -> None:
+        """Set up a new match for ``players`` in game-seat order, stored before it is shown."""
+        number = self.match.number + 1 if self.match else 1
+        seed = secrets.randbits(62)
+        self.match = await db(store.match_start)(room_id=self.id, number=number, seed=seed, players=players)
+        self.state = self.game.setup(len(players), self.options, random.Random(seed))
+        self.seq = 0
+        self.status = "playing"
+        self.rematch.clear()
+        self.resume()
+
+    # What members may do (each under the lock).
+
+    async def attach(self, member: Member) -> None:
+        """Add a socket and send everyone the new state (who is online changed)."""
+        async with self.lock:
+            if self.closed:
+                raise RoomNotFound(self.id)
+            self.members[member] = self._viewer(member.user.pk)
+            self._publish([])
+
+    async def detach(self, member: Member) -> None:
+        """Remove a socket; its seat stays."""
+        async with self.lock:
+            if self.members.pop(member, None) is None:
+                return
+            if not self.members:
+                self.empty_since = self.runtime.clock()
+            self._publish([])
+
+    async def sit(self, user: User, key: str | None) -> None:
+        """Take a free seat: from a public room's lobby entry, or with the join link's key."""
+        async with self.lock:
+            if any(seat.user_id == user.pk for seat in self.seats):
+                return
+            if self.status != "waiting":
+                raise IllegalAction("This game has already started; you can watch it.")
+            if not self.public and key != self.join_key:
+                raise IllegalAction("This room is private: you need its join link to take a seat.")
+            if len(self.seats) >= self.game.max_players:
+                raise IllegalAction("This room is full; you can watch it.")
+            taken = {seat.index for seat in self.seats}
+            index = min(set(range(self.game.max_players)) - taken)
+            self.seats.append(await db(store.seat_add)(room_id=self.id, user_id=user.pk, index=index))
+            self.seats.sort(key=lambda seat: seat.index)
+            if len(self.seats) == self.game.max_players:
+                await self._start_match([seat.user_id for seat in self.seats])
+            await self._changed([])
+
+    async def leave(self, user: User) -> None:
+        """Give up a seat before the game starts."""
+        async with self.lock:
+            if self.status != "waiting":
+                raise IllegalAction("You can only leave your seat before the game starts.")
+            if not any(seat.user_id == user.pk for seat in self.seats):
+                raise IllegalAction("You don't have a seat in this room.")
+            await db(store.seat_remove)(room_id=self.id, user_id=user.pk)
+            self.seats = [seat for seat in self.seats if seat.user_id != user.pk]
+            await self._changed([])
+
+    async def start(self, user: User) -> None:
+        """Start before every seat is taken, once enough players sit."""
+        async with self.lock:
+            if self.status != "waiting":
+                raise IllegalAction("The game has already started.")
+            if not any(seat.user_id == user.pk for seat in self.seats):
+                raise IllegalAction("Only seated players can start the game.")
+            if len(self.seats) < self.game.min_players:
+                raise IllegalAction(f"{self.game.name} needs at least {self.game.min_players} players.")
+            await self._start_match([seat.user_id for seat in self.seats])
+            await self._changed([])
+
+    async def ask_rematch(self, user: User) -> None:
+        """Vote for a rematch; when every player has, a new match starts with the seats rotated."""
+        async with self.lock:
+            if self.status != "finished" or self.match is None:
+                raise IllegalAction("A rematch is possible once the game is over.")
+            if user.pk not in self.match.players:
+                raise IllegalAction("Only the players can ask for a rematch.")
+            self.rematch.add(user.pk)
+            players = self.match.players
+            if self.rematch >= set(players):
+                await self._start_match(players[1:] + players[:1])
+            await self._changed([])
+
+    async def act(self, member: Member, message: wire.JSON) -> None:
+        """Apply one game action from a seated player; store it, then tell everyone."""
+        schema = self.game.actions.get(message["type"])
+        if schema is None:
+            raise wire.BadMessage(f"Unknown message type {message['type']!r}.")
+        action = wire.convert(message, schema)
+        async with self.lock:
+            seat = self._viewer(member.user.pk).seat
+            if self.status == "waiting":
+                raise IllegalAction("The game hasn't started yet.")
+            if self.status == "finished":
+                raise IllegalAction("The game is over.")
+            if seat is None:
+                raise IllegalAction("You are watching this game; only its players can play.")
+            events = self.game.apply(self.state, seat, action)
+            payload = {"type": message["type"], **msgspec.to_builtins(action)}
+            assert self.match is not None
+            try:
+                await db(store.action_append)(match_id=self.match.id, seq=self.seq + 1, seat=seat, payload=payload)
+            except Exception:
+                log.exception("room %s: could not store action %s", self.id, self.seq + 1)
+                self._abandon()
+                raise IllegalAction("Your move could not be saved; the room is reloading.") from None
+            self.seq += 1
+            await self._after(events)
+
+    # Time.
+
+    async def _tick_loop(self) -> None:
+        """Fixed-step ticks at ``tick_hz``; a late loop skips ahead rather than bursting."""
+        assert self.game.tick_hz
+        period = 1 / self.game.tick_hz
+        deadline = self.runtime.clock()
+        while True:
+            deadline += period
+            delay = deadline - self.runtime.clock()
+            if delay < -5 * period:
+                deadline = self.runtime.clock()
+            await asyncio.sleep(max(delay, 0))
+            async with self.lock:
+                if self.status != "playing" or self.closed:
+                    return
+                await self.tick_once(period)
+
+    async def tick_once(self, dt: float) -> None:
+        """One tick of a real-time game (the caller holds the lock)."""
+        await self._after(self.game.tick(self.state, dt))
+
+    # Telling the world.
+
+    async def _after(self, events: list[Event]) -> None:
+        """After a state change: record a finished match, then publish."""
+        outcome = self.game.outcome(self.state)
+        if outcome is None:
+            self._publish(events)
+            return
+        assert self.match is not None
+        result = outcome.as_json()
+        await db(store.match_finish)(match_id=self.match.id, room_id=self.id, result=result)
+        self.match.result, self.match.status, self.status = result, "finished", "finished"
+        if self.tick_task is not None and self.tick_task is not asyncio.current_task():
+            self.tick_task.cancel()
+        self.tick_task = None
+        await self._changed(events)
+
+    async def _changed(self, events: list[Event]) -> None:
+        """Seats or status changed: refresh every socket's viewer, publish, tell the lobby."""
+        for member in self.members:
+            self.members[member] = self._viewer(member.user.pk)
+        self._publish(events)
+        await self.runtime.announce(self.summary())
+
+    def _viewer(self, user_id: int) -> Viewer:
+        seat = self.match.players.index(user_id) if self.match and user_id in self.match.players else None
+        return Viewer(seat, any(s.user_id == user_id for s in self.seats))
+
+    def _publish(self, events: list[Event]) -> None:
+        """Push the new state to every socket, encoding it once per viewer."""
+        frames: dict[Viewer, str] = {}
+        for member, viewer in self.members.items():
+            frame = frames.get(viewer)
+            if frame is None:
+                frame = frames[viewer] = wire.encode(self.message(viewer, events))
+            member.push(frame)
+
+    def message(self, viewer: Viewer, events: list[Event]) -> wire.JSON:
+        """The ``room.state`` message for one viewer: the room, the game view, and new events."""
+        online = {member.user.pk for member in self.members}
+        if self.match is not None:
+            names = {seat.user_id: seat.name for seat in self.seats}
+            order = list(enumerate(self.match.players))
+        else:
+            names = {seat.user_id: seat.name for seat in self.seats}
+            order = [(seat.index, seat.user_id) for seat in self.seats]
+        seats = [
+            {
+                "seat": index,
+                "label": self.game.seat_label(index),
+                "user": {"id": user_id, "name": names.get(user_id, "?")},
+                "online": user_id in online,
+            }
+            for index, user_id in order
+        ]
+        players = {user_id for _, user_id in order}
+        room: wire.JSON = {
+            "id": self.id,
+            "game": self.game.slug,
+            "game_name": self.game.name,
+            "status": self.status,
+            "public": self.public,
+            "min_players": self.game.min_players,
+            "max_players": self.game.max_players,
+            "seats": seats,
+            "spectators": len(online - players),
+            "match": self.match.number if self.match else None,
+            "result": self.match.result if self.match else None,
+            "turn": sorted(self.game.current_seats(self.state)) if self.status == "playing" else [],
+            "rematch": sorted(self.match.players.index(uid) for uid in self.rematch) if self.match else [],
+            "watch_url": self.watch_url,
+        }
+        if viewer.seated:
+            room["join_url"] = self.join_url
+        view = self.game.view(self.state, viewer.seat) if self.state is not None else None
+        visible = [{"type": event.type, **event.data} for event in events if event.visible_to(viewer.seat)]
+        you = {"seat": viewer.seat, "seated": viewer.seated}
+        return {"type": "room.state", "seq": self.seq, "room": room, "you": you, "view": view, "events": visible}
+
+    def summary(self) -> wire.JSON:
+        """This room as the lobby lists it."""
+        return room_summary(
+            room_id=self.id,
+            game=self.game,
+            status=self.status,
+            public=self.public,
+            players=[seat.name for seat in self.seats],
+            join_url=self.join_url,
+            watch_url=self.watch_url,
+        )
+
+    def _abandon(self) -> None:
+        """Drop this in-memory copy (it may be ahead of storage); sockets reconnect to a fresh load."""
+        self.closed = True
+        self.runtime.rooms.pop(self.id, None)
+        if self.tick_task is not None and self.tick_task is not asyncio.current_task():
+            self.tick_task.cancel()
+        for member in list(self.members):
+            member.shut(closecodes.RESTARTING)
+
+
+Listener = Callable[[wire.JSON], Awaitable[None]]
+
+
+class RoomRuntime:
+    """Every live room of this process, loaded on first use and unloaded when idle."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.rooms: dict[str, LiveRoom] = {}
+        self.listeners: list[Listener] = []
+        self._load_lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def get(self, room_id: str) -> LiveRoom:
+        """The live room, rebuilt from storage if this process does not hold it yet."""
+        room = self.rooms.get(room_id)
+        if room is not None and not room.closed:
+            return room
+        loop = asyncio.get_running_loop()
+        if self._load_lock is None or self._loop is not loop:
+            self._load_lock, self._loop = asyncio.Lock(), loop
+        async with self._load_lock:
+            room = self.rooms.get(room_id)
+            if room is not None and not room.closed:
+                return room
+            record = await db(store.room_load)(room_id)
+            game = registry.get(record.game) if record else None
+            if record is None or game is None:
+                raise RoomNotFound(room_id)
+            room = LiveRoom(record, game, self)
+            self.rooms[room_id] = room
+            room.resume()
+            return room
+
+    async def attach(self, room_id: str, member: Member) -> LiveRoom:
+        """Attach a socket to a room, retrying if the room was unloaded meanwhile."""
+        for _ in range(3):
+            room = await self.get(room_id)
+            try:
+                await room.attach(member)
+                return room
+            except RoomNotFound:
+                continue
+        raise RoomNotFound(room_id)
+
+    async def create(
+        self, *, game: Game[Any], options: msgspec.Struct, public: bool, creator: User, seated: list[User]
+    ) -> LiveRoom:
+        """Create a room with ``seated`` users; it starts at once if they fill it."""
+        raw = msgspec.to_builtins(options)
+        room_id = (
+            await db(store.room_create)(game=game.slug, options=raw, public=public, creator=creator, seated=seated)
+        ).pk
+        room = await self.get(room_id)
+        async with room.lock:
+            if len(room.seats) == game.max_players:
+                await room._start_match([seat.user_id for seat in room.seats])
+            await room._changed([])
+        return room
+
+    async def announce(self, summary: wire.JSON) -> None:
+        """Tell listeners (the lobby) that a room changed."""
+        for listener in self.listeners:
+            await listener(summary)
+
+    async def sweep(self) -> None:
+        """Unload rooms nobody has watched for a while and that have no clock running."""
+        idle_after = float(settings.PARLOR["ROOM_IDLE_UNLOAD"])
+        for room in list(self.rooms.values()):
+            if room.members or room.tick_task is not None or self.clock() - room.empty_since < idle_after:
+                continue
+            async with room.lock:
+                if not room.members:
+                    room.closed = True
+                    self.rooms.pop(room.id, None)
+
+    async def reset(self) -> None:
+        """Forget every room, stopping their loops (tests, shutdown)."""
+        for room in list(self.rooms.values()):
+            room.closed = True
+            if room.tick_task is not None:
+                room.tick_task.cancel()
+        tasks = [room.tick_task for room in self.rooms.values() if room.tick_task is not None]
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.rooms.clear()
+        self._load_lock = None
+
+
+runtime = RoomRuntime()
+
+
+@background.every("room-sweep", lambda: 5.0)
+async def _sweep() -> None:
+    await runtime.sweep()

@@ -1,0 +1,84 @@
+// The room page: seats, status, links and controls; the game's own module draws the board.
+
+import { ParlorSocket, el } from "../core/socket.js";
+import { attachCommon, toast } from "../core/notify.js";
+
+const root = document.getElementById("room");
+const joinKey = root.dataset.joinKey ?? null;
+const socket = new ParlorSocket(`/ws/room/${root.dataset.roomId}/`);
+const game = await import(root.dataset.script);
+const board = game.mount(document.getElementById("board"), { send: (message) => socket.send(message) });
+let latest = null;
+let triedToSit = false;
+
+function statusText(state) {
+  const { room, you } = state;
+  if (room.status === "waiting") {
+    const missing = room.min_players - room.seats.length;
+    return missing > 0 ? `Waiting for ${missing} more player${missing > 1 ? "s" : ""}…` : "Ready: start when everyone is here.";
+  }
+  if (room.status === "finished") {
+    const result = room.result;
+    if (result.draw) return `Draw: ${result.reason}.`;
+    const winners = result.winners.map((seat) => room.seats[seat]);
+    if (you.seat !== null && result.winners.includes(you.seat)) return `You win! (${result.reason})`;
+    if (you.seat !== null) return `You lose: ${winners.map((s) => s.user.name).join(", ")} won (${result.reason}).`;
+    return `${winners.map((s) => `${s.user.name} (${s.label})`).join(", ")} won: ${result.reason}.`;
+  }
+  if (room.turn.includes(you.seat)) return "Your turn.";
+  const waiting = room.turn.map((seat) => room.seats[seat]);
+  return waiting.length ? `${waiting.map((s) => `${s.user.name} (${s.label})`).join(", ")} to play.` : "Playing.";
+}
+
+function render(state) {
+  const { room, you } = state;
+  document.getElementById("status").textContent = statusText(state);
+  document.getElementById("seats").replaceChildren(...room.seats.map((seat) => el("li", { class: seat.seat === you.seat ? "you" : "" },
+    el("span", { class: `dot ${seat.online ? "online" : "offline"}`, title: seat.online ? "online" : "disconnected" }),
+    el("span", { class: "label" }, seat.label), " ", seat.user.name, seat.seat === you.seat && you.seat !== null ? " (you)" : "",
+    room.rematch.includes(seat.seat) ? el("span", { class: "muted" }, " · wants a rematch") : null,
+  )));
+  document.getElementById("spectators").textContent = room.spectators ? `${room.spectators} watching` : "";
+  document.getElementById("watch-link").value = new URL(room.watch_url, location.href).href;
+  document.getElementById("join-row").hidden = !room.join_url;
+  if (room.join_url) document.getElementById("join-link").value = new URL(room.join_url, location.href).href;
+  const canSit = room.status === "waiting" && !you.seated && room.seats.length < room.max_players && (room.public || joinKey);
+  document.getElementById("sit").hidden = !canSit;
+  document.getElementById("leave").hidden = !(room.status === "waiting" && you.seated);
+  document.getElementById("start").hidden = !(room.status === "waiting" && you.seated && room.seats.length >= room.min_players);
+  const rematch = document.getElementById("rematch");
+  rematch.hidden = !(room.status === "finished" && you.seat !== null);
+  rematch.disabled = room.rematch.includes(you.seat);
+  rematch.textContent = rematch.disabled ? "Rematch asked…" : "Rematch";
+  board.update(state);
+}
+
+attachCommon(socket).on("room.state", (state) => {
+  latest = state;
+  if (joinKey && !triedToSit && state.room.status === "waiting" && !state.you.seated) {
+    triedToSit = true;
+    socket.send({ type: "room.sit", key: joinKey });
+  }
+  render(state);
+});
+
+document.getElementById("sit").addEventListener("click", () => socket.send({ type: "room.sit", key: joinKey }));
+document.getElementById("leave").addEventListener("click", () => socket.send({ type: "room.leave" }));
+document.getElementById("start").addEventListener("click", () => socket.send({ type: "room.start" }));
+document.getElementById("rematch").addEventListener("click", () => socket.send({ type: "room.rematch" }));
+for (const button of document.querySelectorAll(".copy")) {
+  button.addEventListener("click", async () => {
+    const input = document.getElementById(button.dataset.target);
+    input.select();
+    try {
+      await navigator.clipboard.writeText(input.value);
+      toast("Link copied.", { timeout: 2000 });
+    } catch {
+      toast("Select the link and copy it.", { timeout: 3000 });
+    }
+  });
+}
+socket.onStatus((state) => {
+  if (state === "closed" && latest === null) document.getElementById("status").textContent = "This room does not exist.";
+});
+socket.connect();

@@ -1,0 +1,182 @@
+"""The base of every Parlor websocket: identity, limits, validation, notifications, presence.
+
+Consumers stay thin: they turn frames into validated calls and push what the services
+return. All outbound frames go through one bounded outbox per socket, so a slow reader
+never blocks a room's fan-out; overflowing it closes the socket (the client reconnects
+and receives the full state).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
+
+import msgspec
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from core import background
+from core.accounts.models import User
+from core.accounts.services import socket_user
+from core.rooms.protocol import IllegalAction
+
+from . import closecodes, groups, handlers, wire
+from .ratelimit import TokenBucket
+
+log = logging.getLogger(__name__)
+Method = Callable[[Any, Any], Awaitable[None]]
+
+
+class Ping(msgspec.Struct, forbid_unknown_fields=True):
+    """``{"type": "ping"}``: answered with ``pong``; keeps idle proxies from closing the socket."""
+
+
+class ParlorConsumer(AsyncWebsocketConsumer):
+    """Shared behaviour of the lobby and room sockets; subclasses add ``routes`` and hooks."""
+
+    routes: ClassVar[dict[str, tuple[type[msgspec.Struct], str]]] = {"ping": (Ping, "on_ping")}
+    user: User
+    session_key: str | None
+
+    async def connect(self) -> None:
+        """Authenticate (a guest if anonymous), accept, subscribe to notification scopes."""
+        limits = settings.PARLOR
+        self.user = await socket_user(dict(self.scope))
+        session = self.scope.get("session")
+        self.session_key = getattr(session, "session_key", None)
+        self.bucket = TokenBucket(limits["RATE_PER_SECOND"], limits["RATE_BURST"])
+        self.strikes = 0
+        self.strike_window = 0.0
+        self.last_warning = 0.0
+        self.outbox: asyncio.Queue[str | None] = asyncio.Queue(int(limits["OUTBOX_SIZE"]))
+        self.closing = False
+        self.joined: list[str] = []
+        await self.accept()
+        self.writer = asyncio.create_task(self._write())
+        for group in await groups.for_socket(self.user, self.session_key):
+            await self.join_group(group)
+        background.ensure_started()
+        for hook in handlers.open_hooks():
+            await hook(self)
+        await self.opened()
+
+    async def disconnect(self, code: int) -> None:
+        """Leave every group, run the subclass hook, stop the writer."""
+        if not hasattr(self, "writer"):
+            return
+        try:
+            await self.closed()
+            for hook in handlers.close_hooks():
+                await hook(self)
+        finally:
+            for group in self.joined:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            self.writer.cancel()
+
+    async def join_group(self, group: str) -> None:
+        """Subscribe this socket to a channel-layer group until it closes."""
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.joined.append(group)
+
+    async def opened(self) -> None:
+        """Hook: the socket is accepted and subscribed."""
+
+    async def closed(self) -> None:
+        """Hook: the socket is gone."""
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Rate-limit, decode, validate and dispatch one frame; any refusal is an error reply."""
+        if self.closing:
+            return
+        if not self.bucket.allow():
+            await self._over_limit()
+            return
+        try:
+            message = wire.decode(text_data, bytes_data, max_bytes=int(settings.PARLOR["MAX_MESSAGE_BYTES"]))
+            await self.dispatch_message(message)
+        except (wire.BadMessage, IllegalAction) as exc:
+            self.push(wire.error(str(exc)))
+        except Exception:
+            log.exception("handler failed user=%s message type=%s", self.user.pk, (text_data or "")[:40])
+            self.push(wire.error("Something went wrong on the server; nothing was changed."))
+
+    async def dispatch_message(self, message: wire.JSON) -> None:
+        """Route a decoded message to this consumer's route, a registered handler, or ``unknown``."""
+        kind = message["type"]
+        route = self.routes.get(kind)
+        if route is not None:
+            schema, method = route
+            await getattr(self, method)(wire.convert(message, schema))
+            return
+        registered = handlers.lookup(kind)
+        if registered is not None:
+            schema, handler = registered
+            await handler(self, wire.convert(message, schema))
+            return
+        await self.unknown(message)
+
+    async def unknown(self, message: wire.JSON) -> None:
+        """Hook for types no route knows (the room consumer passes them to the game)."""
+        raise wire.BadMessage(f"Unknown message type {message['type']!r}.")
+
+    async def on_ping(self, message: Ping) -> None:
+        """Answer a ping."""
+        self.push(wire.encode({"type": "pong"}))
+
+    def push(self, frame: str) -> None:
+        """Queue an encoded frame; a socket that cannot keep up is closed, never waited for."""
+        if self.closing:
+            return
+        try:
+            self.outbox.put_nowait(frame)
+        except asyncio.QueueFull:
+            log.warning("closing slow socket user=%s", self.user.pk)
+            self.shut(closecodes.TOO_SLOW)
+
+    def send_json(self, message: wire.JSON) -> None:
+        """Encode and queue one message for this socket only."""
+        self.push(wire.encode(message))
+
+    def shut(self, code: int) -> None:
+        """Close after the frames already queued (a sentinel ends the writer)."""
+        if self.closing:
+            return
+        self.closing = True
+        self.close_code = code
+        while True:
+            try:
+                self.outbox.put_nowait(None)
+                return
+            except asyncio.QueueFull:
+                self.outbox.get_nowait()
+
+    async def _write(self) -> None:
+        """Drain the outbox to the socket in order; a None closes it."""
+        while True:
+            frame = await self.outbox.get()
+            if frame is None:
+                await self.close(code=self.close_code)
+                return
+            await self.send(text_data=frame)
+
+    async def _over_limit(self) -> None:
+        """Refuse a message over the rate limit; one refused too often within 10 s is disconnected."""
+        now = time.monotonic()
+        if now - self.strike_window > 10:
+            self.strike_window, self.strikes = now, 0
+        self.strikes += 1
+        if self.strikes > settings.PARLOR["RATE_STRIKES"]:
+            log.warning("disconnecting flooding socket user=%s", self.user.pk)
+            self.push(wire.error("Too many messages: disconnected."))
+            self.shut(closecodes.RATE_LIMITED)
+            return
+        if now - self.last_warning >= 1:
+            self.last_warning = now
+            self.push(wire.error("Too many messages: slow down (this one was ignored)."))
+
+    async def frame_push(self, event: wire.JSON) -> None:
+        """Channel-layer event ``frame.push``: a frame encoded once by the sender, for this socket."""
+        self.push(event["frame"])

@@ -60,7 +60,7 @@ LOGOUT_REDIRECT_URL = "lobby:index"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "core" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -112,6 +112,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "core" / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -142,3 +143,5 @@ LOGGING = {
 
 # WhiteNoise serves static files through a sync iterator; under ASGI Django warns on every file.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
+# Until collectstatic has run, WhiteNoise serves from the finders and says so once per process.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")

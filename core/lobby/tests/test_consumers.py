@@ -1,0 +1,207 @@
+"""The lobby socket on the full ASGI stack: its state, creating rooms, presence across tabs, invitations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+
+from core.accounts.models import User
+from core.lobby.models import Invitation
+from core.rooms import registry
+from core.rooms.models import Seat
+from core.rooms.runtime import runtime
+from core.tests.helpers import Sockets, collect_until, make_user, receive_until, roundtrip, send
+
+pytestmark = pytest.mark.django_db(transaction=True)
+LOBBY = "/ws/lobby/"
+
+
+async def lobby(ws: Sockets, user: User | None) -> tuple[Any, dict[str, Any]]:
+    """Open a lobby socket; its lobby.state."""
+    comm = await ws.connect(LOBBY, user)
+    return comm, await receive_until(comm, "lobby.state")
+
+
+async def error(comm: Any) -> str:
+    return str((await receive_until(comm, "error"))["message"])
+
+
+def about(user: User, online: bool) -> Any:
+    return lambda m: m["user"]["id"] == user.pk and m["online"] is online
+
+
+@pytest.fixture
+async def users() -> tuple[User, User]:
+    return await make_user("Alice"), await make_user("Bob")
+
+
+async def test_lobby_state_lists_games_people_and_open_rooms(ws: Sockets, users: tuple[User, User]) -> None:
+    """notify.unread comes first, then the catalog with option schemas, who is online, and public rooms."""
+    alice, bob = users
+    game = registry.get("tictactoe")
+    assert game is not None
+    public = await runtime.create(game=game, options=game.Options(), public=True, creator=bob, seated=[bob])
+    await runtime.create(game=game, options=game.Options(), public=False, creator=bob, seated=[bob])
+    b = await ws.connect(LOBBY, bob)
+    comm = await ws.connect(LOBBY, alice)
+    first = await collect_until(comm, "lobby.state")
+    assert [m["type"] for m in first] == ["notify.unread", "lobby.state"]
+    state = first[-1]
+    assert state["me"] == {"id": alice.pk, "name": "Alice", "guest": False}
+    catalog = {entry["slug"]: entry for entry in state["games"]}
+    ttt = catalog["tictactoe"]
+    assert (ttt["name"], ttt["min_players"], ttt["max_players"]) == ("Tic-tac-toe", 2, 2)
+    schema = ttt["options"]
+    definition = schema["$defs"][schema["$ref"].rsplit("/", 1)[-1]] if "$ref" in schema else schema
+    assert definition["type"] == "object" and definition["properties"]["misere"]["type"] == "boolean"
+    assert {user["id"] for user in state["online"]} == {alice.pk, bob.pk}
+    assert [room["id"] for room in state["rooms"]] == [public.id], "private rooms are never listed"
+    assert state["rooms"][0]["join_url"] == public.join_url and state["rooms"][0]["players"] == ["Bob"]
+    assert state["invitations"] == []
+    await roundtrip(b)
+
+
+async def test_create_answers_with_url_and_other_lobbies_see_the_room(ws: Sockets, users: tuple[User, User]) -> None:
+    """lobby.create answers lobby.created; other lobbies get lobby.room for public rooms only."""
+    alice, bob = users
+    a, _ = await lobby(ws, alice)
+    b, _ = await lobby(ws, bob)
+    await send(a, {"type": "lobby.create", "game": "tictactoe", "public": False})
+    private = await receive_until(a, "lobby.created")
+    await send(a, {"type": "lobby.create", "game": "tictactoe", "options": {"misere": True}})
+    created = await receive_until(a, "lobby.created")
+    assert created["url"] == f"/room/{created['room']['id']}/" == created["room"]["watch_url"]
+    assert created["room"]["status"] == "waiting" and created["room"]["players"] == ["Alice"]
+    seen = await collect_until(b, "lobby.room")
+    assert seen[-1]["room"]["id"] == created["room"]["id"], "the private room must not be announced"
+    assert private["room"]["id"] not in {m.get("room", {}).get("id") for m in seen}
+    assert seen[-1]["room"]["join_url"].startswith(created["url"] + "join/")
+    assert runtime.rooms[created["room"]["id"]].options.misere is True
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ({"game": "chess"}, "There is no game 'chess'."),
+        ({"game": "tictactoe", "options": {"misere": "yes"}}, "Invalid options for Tic-tac-toe"),
+        ({"game": "tictactoe", "options": {"speed": 2}}, "Invalid options for Tic-tac-toe"),
+        ({}, "Invalid 'lobby.create' message"),
+    ],
+)
+async def test_create_refuses_bad_input(ws: Sockets, message: dict[str, Any], expected: str) -> None:
+    """Unknown game, bad options, missing game: an error, and no room."""
+    comm, _ = await lobby(ws, await make_user("Alice"))
+    await send(comm, {"type": "lobby.create", **message})
+    assert (await error(comm)).startswith(expected)
+    assert runtime.rooms == {}
+
+
+async def test_presence_merges_tabs(ws: Sockets, users: tuple[User, User]) -> None:
+    """A second tab announces nothing; closing one of two tabs announces nothing; the last one, offline."""
+    alice, bob = users
+    b, _ = await lobby(ws, bob)
+    tab1, _ = await lobby(ws, alice)
+    assert (await receive_until(b, "lobby.presence", where=about(alice, True)))["user"]["name"] == "Alice"
+    tab2, state = await lobby(ws, alice)
+    await ws.disconnect(tab1)
+    _, state = await lobby(ws, await make_user("Carol"))
+    assert alice.pk in {user["id"] for user in state["online"]}, "one tab left: still online"
+    await ws.disconnect(tab2)
+    seen = await collect_until(b, "lobby.presence", where=about(alice, False))
+    assert [m["online"] for m in seen if m["type"] == "lobby.presence" and m["user"]["id"] == alice.pk] == [False]
+
+
+async def test_invitation_accepted(ws: Sockets, users: tuple[User, User]) -> None:
+    """Every tab of the invitee is told; accepting seats both in a new private room and tells the inviter."""
+    alice, bob = users
+    a, _ = await lobby(ws, alice)
+    b1, _ = await lobby(ws, bob)
+    b2 = await ws.connect("/ws/lobby/", bob)
+    await send(a, {"type": "lobby.invite", "user": bob.pk, "game": "tictactoe"})
+    sent = await receive_until(a, "invitation.sent")
+    assert sent["invitation"]["to"]["id"] == bob.pk and sent["invitation"]["status"] == "pending"
+    notes = [await receive_until(comm, "notify", where=lambda m: m["kind"] == "invitation") for comm in (b1, b2)]
+    assert notes[0]["id"] == notes[1]["id"] and notes[0]["scope"] == "user"
+    invitation_id = notes[0]["data"]["invitation"]["id"]
+    assert invitation_id == sent["invitation"]["id"] and "Alice" in notes[0]["text"]
+
+    await send(b2, {"type": "invitation.accept", "id": invitation_id})
+    accepted = await receive_until(b2, "invitation.accepted")
+    room_url = accepted["invitation"]["room_url"]
+    assert room_url and accepted["invitation"]["status"] == "accepted"
+    told = await receive_until(a, "notify", where=lambda m: m["kind"] == "invitation.accepted")
+    assert told["data"]["url"] == room_url
+
+    room_id = room_url.strip("/").split("/")[-1]
+    seats = await database_sync_to_async(lambda: list(Seat.objects.filter(room_id=room_id).values_list("user_id", "index")))()
+    assert sorted(seats, key=lambda s: s[1]) == [(alice.pk, 0), (bob.pk, 1)]
+    for user, seat in ((alice, 0), (bob, 1)):
+        comm = await ws.connect(f"/ws/room/{room_id}/", user)
+        state = await receive_until(comm, "room.state")
+        assert state["you"] == {"seat": seat, "seated": True}
+        assert state["room"]["public"] is False and state["room"]["status"] == "playing"
+    await send(b1, {"type": "invitation.accept", "id": invitation_id})
+    assert await error(b1) == "This invitation is no longer open."
+
+
+async def test_invitation_declined(ws: Sockets, users: tuple[User, User]) -> None:
+    """Declining tells the inviter and closes the invitation."""
+    alice, bob = users
+    a, _ = await lobby(ws, alice)
+    b, _ = await lobby(ws, bob)
+    await send(a, {"type": "lobby.invite", "user": bob.pk, "game": "tictactoe"})
+    note = await receive_until(b, "notify", where=lambda m: m["kind"] == "invitation")
+    invitation_id = note["data"]["invitation"]["id"]
+    await send(a, {"type": "invitation.accept", "id": invitation_id})
+    assert await error(a) == "This invitation is not yours to answer."
+    await send(b, {"type": "invitation.decline", "id": invitation_id})
+    told = await receive_until(a, "notify", where=lambda m: m["kind"] == "invitation.declined")
+    assert told["data"]["invitation"]["status"] == "declined" and "Bob" in told["text"]
+    status = await database_sync_to_async(lambda: Invitation.objects.get(pk=invitation_id).status)()
+    assert status == "declined" and runtime.rooms == {}
+
+
+@pytest.mark.parametrize(
+    ("target", "message", "expected"),
+    [
+        ("self", {}, "You can't invite yourself."),
+        ("nobody", {}, "That player doesn't exist."),
+        ("bob", {"game": "chess"}, "There is no game 'chess'."),
+        ("bob", {"options": {"misere": 1}}, "Invalid options for Tic-tac-toe"),
+        ("bob", {"options": {"board": 4}}, "Invalid options for Tic-tac-toe"),
+    ],
+)
+async def test_invite_refuses_bad_input(ws: Sockets, users: tuple[User, User], target: str, message: dict[str, Any], expected: str) -> None:
+    """Inviting yourself or nobody, an unknown game or bad options: an error and no invitation."""
+    alice, bob = users
+    a, _ = await lobby(ws, alice)
+    user_id = {"self": alice.pk, "nobody": bob.pk + 1000, "bob": bob.pk}[target]
+    await send(a, {"type": "lobby.invite", "user": user_id, "game": "tictactoe", **message})
+    assert (await error(a)).startswith(expected)
+    assert await database_sync_to_async(Invitation.objects.count)() == 0
+
+
+async def test_invite_twice_is_refused(ws: Sockets, users: tuple[User, User]) -> None:
+    """A second pending invitation for the same game is refused."""
+    alice, bob = users
+    a, _ = await lobby(ws, alice)
+    await send(a, {"type": "lobby.invite", "user": bob.pk, "game": "tictactoe"})
+    await receive_until(a, "invitation.sent")
+    await send(a, {"type": "lobby.invite", "user": bob.pk, "game": "tictactoe"})
+    assert await error(a) == "You have already invited Bob to this game."
+
+
+async def test_offline_invitee_finds_the_invitation_unread(ws: Sockets, users: tuple[User, User]) -> None:
+    """An invitation to someone with no socket waits in notify.unread and the lobby's invitations."""
+    alice, bob = users
+    a, _ = await lobby(ws, alice)
+    await send(a, {"type": "lobby.invite", "user": bob.pk, "game": "tictactoe"})
+    sent = await receive_until(a, "invitation.sent")
+    b = await ws.connect(LOBBY, bob)
+    unread = await receive_until(b, "notify.unread")
+    kinds = [(item["kind"], item["data"]["invitation"]["id"]) for item in unread["items"]]
+    assert kinds == [("invitation", sent["invitation"]["id"])]
+    state = await receive_until(b, "lobby.state")
+    assert [item["id"] for item in state["invitations"]] == [sent["invitation"]["id"]]

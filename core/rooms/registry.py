@@ -28,3 +28,8 @@ def get(slug: str) -> Game[Any] | None:
 def all_games() -> list[Game[Any]]:
     """Every registered game, by name."""
     return sorted(_games.values(), key=lambda game: game.name)
+
+
+def unregister(slug: str) -> None:
+    """Remove a game (tests that register toy games clean up with this)."""
+    _games.pop(slug, None)

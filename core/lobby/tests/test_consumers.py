@@ -104,13 +104,16 @@ async def test_presence_merges_tabs(ws: Sockets, users: tuple[User, User]) -> No
     b, _ = await lobby(ws, bob)
     tab1, _ = await lobby(ws, alice)
     assert (await receive_until(b, "lobby.presence", where=about(alice, True)))["user"]["name"] == "Alice"
-    tab2, state = await lobby(ws, alice)
+    tab2, _ = await lobby(ws, alice)
     await ws.disconnect(tab1)
-    _, state = await lobby(ws, await make_user("Carol"))
+    carol = await make_user("Carol")
+    _, state = await lobby(ws, carol)  # Carol coming online is the marker on Bob's socket
     assert alice.pk in {user["id"] for user in state["online"]}, "one tab left: still online"
+    before = await collect_until(b, "lobby.presence", where=about(carol, True))
+    assert not [m for m in before if m["type"] == "lobby.presence" and m["user"]["id"] == alice.pk]
     await ws.disconnect(tab2)
-    seen = await collect_until(b, "lobby.presence", where=about(alice, False))
-    assert [m["online"] for m in seen if m["type"] == "lobby.presence" and m["user"]["id"] == alice.pk] == [False]
+    gone = await receive_until(b, "lobby.presence", where=lambda m: m["user"]["id"] == alice.pk)
+    assert gone["online"] is False
 
 
 async def test_invitation_accepted(ws: Sockets, users: tuple[User, User]) -> None:

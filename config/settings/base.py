@@ -144,4 +144,4 @@ LOGGING = {
 # WhiteNoise serves static files through a sync iterator; under ASGI Django warns on every file.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 # Until collectstatic has run, WhiteNoise serves from the finders and says so once per process.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)

@@ -1,7 +1,8 @@
 """Presence merged per user across tabs and processes (sync ORM; call through database_sync_to_async).
 
 A user is online while any of their sockets is open on a live server. Closing the last tab
-takes them offline at once; a crashed process's sockets expire with its heartbeat.
+takes them offline at once; a crashed process's sockets expire with its heartbeat. Opening and
+closing lock the user's row, so two processes closing a user's last two tabs can't both miss it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def server_beat(*, server_id: str) -> None:
 def presence_open(*, channel_name: str, user_id: int, server_id: str) -> bool:
     """Record an open socket; True if the user was offline until now."""
     server_beat(server_id=server_id)
+    User.objects.select_for_update().filter(pk=user_id).first()
     Presence.objects.create(channel_name=channel_name, user_id=user_id, server_id=server_id)
     return Presence.objects.filter(user_id=user_id).count() == 1
 
@@ -32,6 +34,7 @@ def presence_open(*, channel_name: str, user_id: int, server_id: str) -> bool:
 @transaction.atomic
 def presence_close(*, channel_name: str, user_id: int) -> bool:
     """Forget a closed socket; True if the user has no socket left."""
+    User.objects.select_for_update().filter(pk=user_id).first()
     Presence.objects.filter(channel_name=channel_name).delete()
     return not Presence.objects.filter(user_id=user_id).exists()
 

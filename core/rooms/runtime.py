@@ -208,8 +208,9 @@ class LiveRoom:
                 await db(store.action_append)(match_id=self.match.id, seq=self.seq + 1, seat=seat, payload=payload)
             except Exception:
                 log.exception("room %s: could not store action %s", self.id, self.seq + 1)
+                member.push(wire.error("Your move could not be saved; the room is reloading."))
                 self._abandon()
-                raise IllegalAction("Your move could not be saved; the room is reloading.") from None
+                return
             self.seq += 1
             await self._after(events)
 

@@ -8,50 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import warnings
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from asgiref.testing import ApplicationCommunicator
+from channels.testing import WebsocketCommunicator
 from django.test import Client
 
+from config.asgi import application
 from core.accounts.models import User
 
-with warnings.catch_warnings():
-    # WhiteNoise warns that STATIC_ROOT (made by collectstatic) is missing; pytest turns warnings into errors.
-    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-    from config.asgi import application
-
 Message = dict[str, Any]
-
-
-class WebsocketCommunicator(ApplicationCommunicator):  # type: ignore[misc]
-    """The part of ``channels.testing.WebsocketCommunicator`` these tests use.
-
-    ``channels.testing`` itself can't be imported here: its package imports daphne, which is not installed.
-    """
-
-    def __init__(self, app: Any, path: str, headers: list[tuple[bytes, bytes]]) -> None:
-        scope = {"type": "websocket", "path": path, "query_string": b"", "headers": headers, "subprotocols": []}
-        super().__init__(app, scope)
-
-    async def connect(self, timeout: float = 1) -> tuple[bool, Any]:
-        """(True, subprotocol) when accepted, (False, close code) when refused."""
-        await self.send_input({"type": "websocket.connect"})
-        response = await self.receive_output(timeout)
-        if response["type"] == "websocket.close":
-            return False, response.get("code", 1000)
-        assert response["type"] == "websocket.accept", response
-        return True, response.get("subprotocol")
-
-    async def send_to(self, text_data: str) -> None:
-        await self.send_input({"type": "websocket.receive", "text": text_data})
-
-    async def disconnect(self, code: int = 1000, timeout: float = 1) -> None:
-        await self.send_input({"type": "websocket.disconnect", "code": code})
-        await self.wait(timeout)
 
 
 @database_sync_to_async

@@ -34,9 +34,10 @@ async def test_two_clients_play_a_game_to_a_win(parlor_server: LiveServer) -> No
     """Create, join with the key, play: both sockets see the same final board and result."""
     room_id, key, cookie_a, cookie_b = await _private_room(parlor_server)
     path = f"/ws/room/{room_id}/"
-    async with await open_socket(parlor_server.ws_url, path, cookie_a) as a, await open_socket(
-        parlor_server.ws_url, path, cookie_b
-    ) as b:
+    async with (
+        await open_socket(parlor_server.ws_url, path, cookie_a) as a,
+        await open_socket(parlor_server.ws_url, path, cookie_b) as b,
+    ):
         await send(b, type="room.sit", key=key)
         await expect_state(a, status="playing")
         for ws, cell in [(a, 0), (b, 3), (a, 1), (b, 4), (a, 2)]:
@@ -52,9 +53,10 @@ async def test_a_killed_server_loses_no_move(parlor_server: LiveServer) -> None:
     """kill -9 mid-game, start again: the players reconnect to the same seats and the same board."""
     room_id, key, cookie_a, cookie_b = await _private_room(parlor_server)
     path = f"/ws/room/{room_id}/"
-    async with await open_socket(parlor_server.ws_url, path, cookie_a) as a, await open_socket(
-        parlor_server.ws_url, path, cookie_b
-    ) as b:
+    async with (
+        await open_socket(parlor_server.ws_url, path, cookie_a) as a,
+        await open_socket(parlor_server.ws_url, path, cookie_b) as b,
+    ):
         await send(b, type="room.sit", key=key)
         await expect_state(a, status="playing")
         await send(a, type="mark", cell=4)
@@ -63,9 +65,10 @@ async def test_a_killed_server_loses_no_move(parlor_server: LiveServer) -> None:
         await expect_state(a, status="playing", turn=[0])
         parlor_server.kill()
     parlor_server.start()
-    async with await open_socket(parlor_server.ws_url, path, cookie_a) as a, await open_socket(
-        parlor_server.ws_url, path, cookie_b
-    ) as b:
+    async with (
+        await open_socket(parlor_server.ws_url, path, cookie_a) as a,
+        await open_socket(parlor_server.ws_url, path, cookie_b) as b,
+    ):
         state = await expect(a, "room.state")
         assert state["view"]["board"] == [1, None, None, None, 0, None, None, None, None]
         assert state["you"]["seat"] == 0 and state["seq"] == 2
@@ -89,9 +92,10 @@ async def test_bad_input_gets_errors_and_the_game_goes_on(parlor_server: LiveSer
     """Malformed, oversized, unknown and illegal messages are answered with errors and change nothing."""
     room_id, key, cookie_a, cookie_b = await _private_room(parlor_server)
     path = f"/ws/room/{room_id}/"
-    async with await open_socket(parlor_server.ws_url, path, cookie_a) as a, await open_socket(
-        parlor_server.ws_url, path, cookie_b
-    ) as b:
+    async with (
+        await open_socket(parlor_server.ws_url, path, cookie_a) as a,
+        await open_socket(parlor_server.ws_url, path, cookie_b) as b,
+    ):
         await send(b, type="room.sit", key=key)
         await expect_state(a, status="playing")
         await a.send("{not json")

@@ -138,7 +138,9 @@ async def test_invitation_accepted(ws: Sockets, users: tuple[User, User]) -> Non
     assert told["data"]["url"] == room_url
 
     room_id = room_url.strip("/").split("/")[-1]
-    seats = await database_sync_to_async(lambda: list(Seat.objects.filter(room_id=room_id).values_list("user_id", "index")))()
+    seats = await database_sync_to_async(
+        lambda: list(Seat.objects.filter(room_id=room_id).values_list("user_id", "index"))
+    )()
     assert sorted(seats, key=lambda s: s[1]) == [(alice.pk, 0), (bob.pk, 1)]
     for user, seat in ((alice, 0), (bob, 1)):
         comm = await ws.connect(f"/ws/room/{room_id}/", user)
@@ -147,6 +149,27 @@ async def test_invitation_accepted(ws: Sockets, users: tuple[User, User]) -> Non
         assert state["room"]["public"] is False and state["room"]["status"] == "playing"
     await send(b1, {"type": "invitation.accept", "id": invitation_id})
     assert await error(b1) == "This invitation is no longer open."
+    later = await ws.connect(LOBBY, bob)
+    assert (await receive_until(later, "notify.unread"))["items"] == [], "answered: no longer unread"
+
+
+async def test_invitation_cancelled(ws: Sockets, users: tuple[User, User]) -> None:
+    """The inviter may withdraw; both sides are told and it can't be accepted any more."""
+    alice, bob = users
+    a, _ = await lobby(ws, alice)
+    b, _ = await lobby(ws, bob)
+    await send(a, {"type": "lobby.invite", "user": bob.pk, "game": "tictactoe"})
+    invitation_id = (await receive_until(a, "invitation.sent"))["invitation"]["id"]
+    await send(b, {"type": "invitation.cancel", "id": invitation_id})
+    assert await error(b) == "This invitation is not yours to answer."
+    await send(a, {"type": "invitation.cancel", "id": invitation_id})
+    for comm in (a, b):
+        update = await receive_until(
+            comm, "invitation.update", where=lambda m: m["invitation"]["status"] == "cancelled"
+        )
+        assert update["invitation"]["id"] == invitation_id
+    await send(b, {"type": "invitation.accept", "id": invitation_id})
+    assert await error(b) == "This invitation is no longer open."
 
 
 async def test_invitation_declined(ws: Sockets, users: tuple[User, User]) -> None:
@@ -176,7 +199,9 @@ async def test_invitation_declined(ws: Sockets, users: tuple[User, User]) -> Non
         ("bob", {"options": {"board": 4}}, "Invalid options for Tic-tac-toe"),
     ],
 )
-async def test_invite_refuses_bad_input(ws: Sockets, users: tuple[User, User], target: str, message: dict[str, Any], expected: str) -> None:
+async def test_invite_refuses_bad_input(
+    ws: Sockets, users: tuple[User, User], target: str, message: dict[str, Any], expected: str
+) -> None:
     """Inviting yourself or nobody, an unknown game or bad options: an error and no invitation."""
     alice, bob = users
     a, _ = await lobby(ws, alice)

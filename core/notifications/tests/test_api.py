@@ -137,7 +137,6 @@ async def test_management_command_is_delivered(ws: Sockets, users: tuple[User, U
     await never_got(a, "Just Bob")
 
 
-@pytest.mark.filterwarnings("ignore:No directory at:UserWarning")  # WhiteNoise: no collectstatic in tests
 async def test_admin_announcement_is_delivered(ws: Sockets, users: tuple[User, User]) -> None:
     """Saving an Announcement in the admin reaches connected sockets."""
     alice, _ = users

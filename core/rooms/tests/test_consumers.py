@@ -75,7 +75,7 @@ async def test_players_see_their_seats_and_play_to_a_win(ws: Sockets, players: t
     assert first_a["room"]["status"] == "playing" and first_a["room"]["turn"] == [0]
     assert [(s["label"], s["user"]["name"]) for s in first_a["room"]["seats"]] == [("X", "Alice"), ("O", "Bob")]
     assert "join_url" in first_a["room"] and "join_url" not in first_s["room"], "the join key is for players only"
-    assert first_s["view"]["board"] == EMPTY
+    assert first_s["view"]["board"] == EMPTY and first_s["room"]["spectators"] == 1
 
     moves = [(a, 0), (b, 3), (a, 1), (b, 4), (a, 2)]
     for seq, (comm, cell) in enumerate(moves, start=1):
@@ -90,7 +90,9 @@ async def test_players_see_their_seats_and_play_to_a_win(ws: Sockets, players: t
     assert await stored(room.id) == ("finished", 5, [([alice.pk, bob.pk], final["result"])])
 
 
-async def test_refusals_answer_with_an_error_and_change_nothing(ws: Sockets, players: tuple[User, User], monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_refusals_answer_with_an_error_and_change_nothing(
+    ws: Sockets, players: tuple[User, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Wrong turn, taken cell, spectator, unknown type, bad JSON, no type, bad cell, too large: all refused."""
     alice, bob = players
     room = await open_room(alice, bob)

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import msgspec
 import pytest
+from channels.db import database_sync_to_async
 
 from core.accounts.services import guest_create
 from core.rooms import registry
@@ -88,7 +89,7 @@ def ticker() -> Iterator[Ticker]:
 
 
 async def _room(game: Ticker, players: int = 2) -> Any:
-    users = [await asyncio.to_thread(guest_create) for _ in range(players)]
+    users = [await database_sync_to_async(guest_create)() for _ in range(players)]
     room = await runtime.create(game=game, options=game.Options(), public=True, creator=users[0], seated=users)
     return room, users
 
@@ -96,7 +97,7 @@ async def _room(game: Ticker, players: int = 2) -> Any:
 async def test_one_tick_loop_per_room_whatever_the_connections(ticker: Ticker) -> None:
     """Three sockets, one loop; ticks are published until the game ends, then the loop stops."""
     room, users = await _room(ticker)
-    spectator = await asyncio.to_thread(guest_create)
+    spectator = await database_sync_to_async(guest_create)()
     members = [Member(users[0]), Member(users[1]), Member(spectator)]
     for member in members:
         await room.attach(member)
@@ -118,7 +119,7 @@ async def test_fan_out_encodes_once_per_viewer_and_hides_secrets(ticker: Ticker)
     room, users = await _room(ticker)
     room.tick_task.cancel()
     room.tick_task = None
-    watchers = [Member(await asyncio.to_thread(guest_create)) for _ in range(2)]
+    watchers = [Member(await database_sync_to_async(guest_create)()) for _ in range(2)]
     player0, player1 = Member(users[0]), Member(users[1])
     for member in [player0, player1, *watchers]:
         await room.attach(member)

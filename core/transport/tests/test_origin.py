@@ -57,27 +57,27 @@ def test_allowed_hosts_decide(settings: SettingsWrapper) -> None:
     assert not origin_allowed(b"http://127.0.0.1:8000")
 
 
-async def test_middleware_denies_foreign_and_duplicate_origins() -> None:
-    """OriginCheck passes allowed handshakes to the app and denies the others itself."""
-    called: list[dict[str, object]] = []
+async def test_middleware_denies_foreign_and_duplicate_origins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OriginCheck passes allowed handshakes to the app and hands the others to the denier."""
+    passed: list[object] = []
+    denied: list[object] = []
 
     async def app(scope: dict[str, object], receive: object, send: object) -> None:
-        called.append(scope)
+        passed.append(scope["headers"])
 
+    class Denier:
+        async def __call__(self, scope: dict[str, object], receive: object, send: object) -> None:
+            denied.append(scope["headers"])
+
+    monkeypatch.setattr("core.transport.origin.WebsocketDenier", Denier)
     check = OriginCheck(app)
-    sent: list[dict[str, object]] = []
-
-    async def receive() -> dict[str, object]:
-        return {"type": "websocket.connect"} if not sent else {"type": "websocket.disconnect", "code": 1000}
-
-    async def send(message: dict[str, object]) -> None:
-        sent.append(message)
-
-    ok = {"type": "websocket", "headers": [(b"origin", b"http://localhost:8000")]}
-    await check(ok, receive, send)
-    assert called == [ok] and sent == []
-    for headers in ([(b"origin", b"http://evil.com")], [(b"origin", b"http://localhost"), (b"origin", b"http://localhost")]):
-        sent.clear()
-        await check({"type": "websocket", "headers": headers}, receive, send)
-        assert sent and sent[0]["type"] == "websocket.close"
-    assert len(called) == 1
+    cases = {
+        "own": [(b"origin", b"http://localhost:8000"), (b"cookie", b"a=b")],
+        "none": [(b"cookie", b"a=b")],
+        "foreign": [(b"origin", b"http://evil.com")],
+        "twice": [(b"origin", b"http://localhost"), (b"origin", b"http://localhost")],
+    }
+    for headers in cases.values():
+        await check({"type": "websocket", "headers": headers}, None, None)
+    assert passed == [cases["own"], cases["none"]]
+    assert denied == [cases["foreign"], cases["twice"]]

@@ -30,7 +30,9 @@ def test_size_limit_is_inclusive() -> None:
     """A message of exactly max_bytes passes; one byte more is refused with both sizes named."""
     text = '{"type": "x", "p": "' + "a" * 10 + '"}'
     assert wire.decode(text, None, max_bytes=len(text))["p"] == "a" * 10
-    with pytest.raises(wire.BadMessage, match=rf"Message too large: {len(text)} bytes \(the limit is {len(text) - 1}\)"):
+    with pytest.raises(
+        wire.BadMessage, match=rf"Message too large: {len(text)} bytes \(the limit is {len(text) - 1}\)"
+    ):
         wire.decode(text, None, max_bytes=len(text) - 1)
 
 
@@ -51,7 +53,9 @@ def test_malformed_json_is_refused(text: str) -> None:
         wire.decode(text, None, max_bytes=100)
 
 
-@pytest.mark.parametrize("text", ["[1, 2]", '"ping"', "42", "null", "{}", '{"type": 3}', '{"type": null}', '{"kind": "x"}'])
+@pytest.mark.parametrize(
+    "text", ["[1, 2]", '"ping"', "42", "null", "{}", '{"type": 3}', '{"type": null}', '{"kind": "x"}']
+)
 def test_messages_need_an_object_with_a_string_type(text: str) -> None:
     """Non-objects and objects without a string type are refused."""
     with pytest.raises(wire.BadMessage, match='must be a JSON object with a string "type"'):

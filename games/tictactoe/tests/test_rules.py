@@ -126,8 +126,13 @@ def test_view_contents() -> None:
     """The view shows board, turn, moves, line and variant; players and spectators see the same."""
     state = play(new(), 4, 0)
     view = GAME.view(state, 0)
-    assert view == {"board": [1, None, None, None, 0, None, None, None, None], "turn": 0,
-                    "moves": [4, 0], "line": None, "misere": False}
+    assert view == {
+        "board": [1, None, None, None, 0, None, None, None, None],
+        "turn": 0,
+        "moves": [4, 0],
+        "line": None,
+        "misere": False,
+    }
     assert GAME.view(state, 1) == view == GAME.view(state, None)
     view["board"][8] = 1
     view["moves"].append(8)

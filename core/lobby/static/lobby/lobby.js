@@ -110,6 +110,7 @@ attachCommon(socket, { onInvitation: upsertInvitation })
     const chosen = select.value;
     select.replaceChildren(...message.games.map((game) => el("option", { value: game.slug, selected: game.slug === chosen }, game.name)));
     renderOptions();
+    document.getElementById("create-room").disabled = games.size === 0;
     online.clear();
     for (const person of message.online) online.set(person.id, person);
     rooms.clear();

@@ -18,6 +18,8 @@ from django.test import Client
 
 from config.asgi import application
 from core.accounts.models import User
+from core.rooms import registry
+from core.rooms.runtime import LiveRoom, runtime
 
 Message = dict[str, Any]
 
@@ -143,3 +145,17 @@ async def ws() -> AsyncIterator[Sockets]:
     sockets = Sockets()
     yield sockets
     await sockets.close_all()
+
+
+@pytest.fixture
+async def users() -> tuple[User, User]:
+    """Two registered users, Alice and Bob."""
+    return await make_user("Alice"), await make_user("Bob")
+
+
+async def open_room(*seated: User, public: bool = True, creator: User | None = None) -> LiveRoom:
+    """A tic-tac-toe room with ``seated`` in seats 0..; it starts at once when both seats are taken."""
+    game = registry.get("tictactoe")
+    assert game is not None
+    creator = creator or seated[0]
+    return await runtime.create(game=game, options=game.Options(), public=public, creator=creator, seated=list(seated))

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import InvalidStatus
 
 from tests.clients import expect, expect_state, guest_cookie, open_socket, send
 from tests.server import LiveServer
 
 pytestmark = pytest.mark.server
+Sockets = tuple[ClientConnection, ClientConnection]
 
 
 async def _private_room(server: LiveServer) -> tuple[str, str, str, str]:
@@ -26,20 +30,30 @@ async def _private_room(server: LiveServer) -> tuple[str, str, str, str]:
     return room_id, key, cookie_a, cookie_b
 
 
-async def _mark(ws: object, cell: int, seq: int) -> None:
-    await send(ws, type="mark", cell=cell)  # type: ignore[arg-type]
+@asynccontextmanager
+async def _sockets(server: LiveServer, room_id: str, cookies: tuple[str, str]) -> AsyncIterator[Sockets]:
+    """Both players' sockets to the room."""
+    path = f"/ws/room/{room_id}/"
+    async with (
+        await open_socket(server.ws_url, path, cookies[0]) as a,
+        await open_socket(server.ws_url, path, cookies[1]) as b,
+    ):
+        yield a, b
+
+
+@asynccontextmanager
+async def _game(server: LiveServer, room_id: str, key: str, cookies: tuple[str, str]) -> AsyncIterator[Sockets]:
+    """Both players' sockets, once the second has sat down with the key and the game has started."""
+    async with _sockets(server, room_id, cookies) as (a, b):
+        await send(b, type="room.sit", key=key)
+        await expect_state(a, status="playing")
+        yield a, b
 
 
 async def test_two_clients_play_a_game_to_a_win(parlor_server: LiveServer) -> None:
     """Create, join with the key, play: both sockets see the same final board and result."""
     room_id, key, cookie_a, cookie_b = await _private_room(parlor_server)
-    path = f"/ws/room/{room_id}/"
-    async with (
-        await open_socket(parlor_server.ws_url, path, cookie_a) as a,
-        await open_socket(parlor_server.ws_url, path, cookie_b) as b,
-    ):
-        await send(b, type="room.sit", key=key)
-        await expect_state(a, status="playing")
+    async with _game(parlor_server, room_id, key, (cookie_a, cookie_b)) as (a, b):
         for ws, cell in [(a, 0), (b, 3), (a, 1), (b, 4), (a, 2)]:
             await send(ws, type="mark", cell=cell)
         final_a = await expect_state(a, status="finished")
@@ -52,23 +66,14 @@ async def test_two_clients_play_a_game_to_a_win(parlor_server: LiveServer) -> No
 async def test_a_killed_server_loses_no_move(parlor_server: LiveServer) -> None:
     """kill -9 mid-game, start again: the players reconnect to the same seats and the same board."""
     room_id, key, cookie_a, cookie_b = await _private_room(parlor_server)
-    path = f"/ws/room/{room_id}/"
-    async with (
-        await open_socket(parlor_server.ws_url, path, cookie_a) as a,
-        await open_socket(parlor_server.ws_url, path, cookie_b) as b,
-    ):
-        await send(b, type="room.sit", key=key)
-        await expect_state(a, status="playing")
+    async with _game(parlor_server, room_id, key, (cookie_a, cookie_b)) as (a, b):
         await send(a, type="mark", cell=4)
         await expect_state(b, status="playing", turn=[1])
         await send(b, type="mark", cell=0)
         await expect_state(a, status="playing", turn=[0])
         parlor_server.kill()
     parlor_server.start()
-    async with (
-        await open_socket(parlor_server.ws_url, path, cookie_a) as a,
-        await open_socket(parlor_server.ws_url, path, cookie_b) as b,
-    ):
+    async with _sockets(parlor_server, room_id, (cookie_a, cookie_b)) as (a, b):
         state = await expect(a, "room.state")
         assert state["view"]["board"] == [1, None, None, None, 0, None, None, None, None]
         assert state["you"]["seat"] == 0 and state["seq"] == 2
@@ -91,13 +96,7 @@ async def test_foreign_origin_is_refused_and_no_origin_is_served(parlor_server: 
 async def test_bad_input_gets_errors_and_the_game_goes_on(parlor_server: LiveServer) -> None:
     """Malformed, oversized, unknown and illegal messages are answered with errors and change nothing."""
     room_id, key, cookie_a, cookie_b = await _private_room(parlor_server)
-    path = f"/ws/room/{room_id}/"
-    async with (
-        await open_socket(parlor_server.ws_url, path, cookie_a) as a,
-        await open_socket(parlor_server.ws_url, path, cookie_b) as b,
-    ):
-        await send(b, type="room.sit", key=key)
-        await expect_state(a, status="playing")
+    async with _game(parlor_server, room_id, key, (cookie_a, cookie_b)) as (a, b):
         await a.send("{not json")
         assert (await expect(a, "error"))["message"].startswith("Malformed JSON")
         await a.send(json.dumps({"type": "mark", "cell": 1, "pad": "x" * 70_000}))

@@ -9,10 +9,9 @@ from channels.db import database_sync_to_async
 
 from core.accounts.models import User
 from core.lobby.models import Invitation
-from core.rooms import registry
 from core.rooms.models import Seat
 from core.rooms.runtime import runtime
-from core.tests.helpers import Sockets, collect_until, make_user, receive_until, roundtrip, send
+from core.tests.helpers import Sockets, collect_until, make_user, open_room, receive_until, roundtrip, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LOBBY = "/ws/lobby/"
@@ -32,18 +31,11 @@ def about(user: User, online: bool) -> Any:
     return lambda m: m["user"]["id"] == user.pk and m["online"] is online
 
 
-@pytest.fixture
-async def users() -> tuple[User, User]:
-    return await make_user("Alice"), await make_user("Bob")
-
-
 async def test_lobby_state_lists_games_people_and_open_rooms(ws: Sockets, users: tuple[User, User]) -> None:
     """notify.unread comes first, then the catalog with option schemas, who is online, and public rooms."""
     alice, bob = users
-    game = registry.get("tictactoe")
-    assert game is not None
-    public = await runtime.create(game=game, options=game.Options(), public=True, creator=bob, seated=[bob])
-    await runtime.create(game=game, options=game.Options(), public=False, creator=bob, seated=[bob])
+    public = await open_room(bob, public=True)
+    await open_room(bob, public=False)
     b = await ws.connect(LOBBY, bob)
     comm = await ws.connect(LOBBY, alice)
     first = await collect_until(comm, "lobby.state")

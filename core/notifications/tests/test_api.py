@@ -14,9 +14,16 @@ from django.test import Client
 from core.accounts.models import User
 from core.notifications.api import anotify, notify
 from core.notifications.models import Notification
-from core.rooms import registry
-from core.rooms.runtime import runtime
-from core.tests.helpers import Message, Sockets, collect_until, make_user, receive_until, roundtrip, send, session_for
+from core.tests.helpers import (
+    Message,
+    Sockets,
+    collect_until,
+    open_room,
+    receive_until,
+    roundtrip,
+    send,
+    session_for,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LOBBY = "/ws/lobby/"
@@ -39,17 +46,10 @@ async def never_got(comm: Any, text: str) -> None:
     assert text not in [m.get("text") for m in seen]
 
 
-@pytest.fixture
-async def users() -> tuple[User, User]:
-    return await make_user("Alice"), await make_user("Bob")
-
-
 async def test_broadcast_reaches_every_user(ws: Sockets, users: tuple[User, User]) -> None:
     """A broadcast reaches the sockets of different users, lobby and room alike."""
     alice, bob = users
-    game = registry.get("tictactoe")
-    assert game is not None
-    room = await runtime.create(game=game, options=game.Options(), public=True, creator=bob, seated=[bob])
+    room = await open_room(bob, public=True)
     sockets = [await ws.connect(LOBBY, alice), await ws.connect(f"/ws/room/{room.id}/", bob)]
     sent = await anotify(scope="broadcast", text="Hello all")
     for comm in sockets:
@@ -71,9 +71,7 @@ async def test_user_scope_reaches_every_tab_of_that_user_only(ws: Sockets, users
 async def test_group_scope_reaches_the_room_and_not_the_lobby(ws: Sockets, users: tuple[User, User]) -> None:
     """group="room.<id>" reaches that room's players and spectators, not lobby sockets."""
     alice, bob = users
-    game = registry.get("tictactoe")
-    assert game is not None
-    room = await runtime.create(game=game, options=game.Options(), public=False, creator=alice, seated=[alice])
+    room = await open_room(alice, public=False)
     player = await ws.connect(f"/ws/room/{room.id}/", alice)
     spectator = await ws.connect(f"/ws/room/{room.id}/", bob)
     await receive_until(spectator, "room.state")  # attached, hence in the room's group

@@ -11,20 +11,13 @@ from django.conf import settings
 from core.accounts.models import User
 from core.rooms import registry
 from core.rooms.models import Action, Match, Room
-from core.rooms.runtime import LiveRoom, runtime
-from core.tests.helpers import Message, Sockets, make_user, receive_close, receive_until, roundtrip, send
+from core.rooms.runtime import runtime
+from core.tests.helpers import Message, Sockets, make_user, open_room, receive_close, receive_until, roundtrip, send
 from core.transport import closecodes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 GAME = registry.get("tictactoe")
 EMPTY: list[int | None] = [None] * 9
-
-
-async def open_room(*seated: User, public: bool = True, creator: User | None = None) -> LiveRoom:
-    """A tic-tac-toe room with ``seated`` in seats 0..; it starts at once when both seats are taken."""
-    assert GAME is not None
-    creator = creator or seated[0]
-    return await runtime.create(game=GAME, options=GAME.Options(), public=public, creator=creator, seated=list(seated))
 
 
 async def enter(ws: Sockets, room_id: str, user: User | None = None) -> tuple[Any, Message]:
@@ -58,14 +51,9 @@ def stored(room_id: str) -> tuple[str, int, list[Any]]:
     return room.status, Action.objects.filter(match__room=room).count(), matches
 
 
-@pytest.fixture
-async def players() -> tuple[User, User]:
-    return await make_user("Alice"), await make_user("Bob")
-
-
-async def test_players_see_their_seats_and_play_to_a_win(ws: Sockets, players: tuple[User, User]) -> None:
+async def test_players_see_their_seats_and_play_to_a_win(ws: Sockets, users: tuple[User, User]) -> None:
     """Each player has their own seat; a full game ends with a result everyone, spectators too, sees."""
-    alice, bob = players
+    alice, bob = users
     room = await open_room(alice, bob)
     a, first_a = await enter(ws, room.id, alice)
     b, first_b = await enter(ws, room.id, bob)
@@ -91,10 +79,10 @@ async def test_players_see_their_seats_and_play_to_a_win(ws: Sockets, players: t
 
 
 async def test_refusals_answer_with_an_error_and_change_nothing(
-    ws: Sockets, players: tuple[User, User], monkeypatch: pytest.MonkeyPatch
+    ws: Sockets, users: tuple[User, User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Wrong turn, taken cell, spectator, unknown type, bad JSON, no type, bad cell, too large: all refused."""
-    alice, bob = players
+    alice, bob = users
     room = await open_room(alice, bob)
     a, _ = await enter(ws, room.id, alice)
     b, _ = await enter(ws, room.id, bob)
@@ -128,9 +116,9 @@ async def test_refusals_answer_with_an_error_and_change_nothing(
     assert after["view"]["board"] == board((4, 0), (0, 1)) and after["room"]["turn"] == [0]
 
 
-async def test_private_room_needs_the_join_key(ws: Sockets, players: tuple[User, User]) -> None:
+async def test_private_room_needs_the_join_key(ws: Sockets, users: tuple[User, User]) -> None:
     """Sitting in a private room without (or with a wrong) key fails; with the key it works and starts."""
-    alice, bob = players
+    alice, bob = users
     room = await open_room(alice, public=False)
     b, first = await enter(ws, room.id, bob)
     assert first["you"] == {"seat": None, "seated": False} and first["room"]["status"] == "waiting"
@@ -143,9 +131,9 @@ async def test_private_room_needs_the_join_key(ws: Sockets, players: tuple[User,
     assert seated["you"] == {"seat": 1, "seated": True} and seated["room"]["status"] == "playing"
 
 
-async def test_public_room_sit_without_key_and_room_full(ws: Sockets, players: tuple[User, User]) -> None:
+async def test_public_room_sit_without_key_and_room_full(ws: Sockets, users: tuple[User, User]) -> None:
     """Anyone may sit in a public room until it is full; then they can only watch."""
-    alice, bob = players
+    alice, bob = users
     room = await open_room(alice)
     b, _ = await enter(ws, room.id, bob)
     await send(b, {"type": "room.sit"})
@@ -155,9 +143,9 @@ async def test_public_room_sit_without_key_and_room_full(ws: Sockets, players: t
     assert (await error(carol)).startswith("This game has already started")
 
 
-async def test_reconnect_gets_seat_and_current_board(ws: Sockets, players: tuple[User, User]) -> None:
+async def test_reconnect_gets_seat_and_current_board(ws: Sockets, users: tuple[User, User]) -> None:
     """A player who reconnects is back in their seat and sees the board as it is."""
-    alice, bob = players
+    alice, bob = users
     room = await open_room(alice, bob)
     a, _ = await enter(ws, room.id, alice)
     b, _ = await enter(ws, room.id, bob)
@@ -173,9 +161,9 @@ async def test_reconnect_gets_seat_and_current_board(ws: Sockets, players: tuple
     assert (await at(a, 2))["view"]["board"] == board((4, 0), (0, 1))
 
 
-async def test_restart_rebuilds_the_board_from_the_log(ws: Sockets, players: tuple[User, User]) -> None:
+async def test_restart_rebuilds_the_board_from_the_log(ws: Sockets, users: tuple[User, User]) -> None:
     """After the runtime forgets every room, the board is replayed from the stored actions."""
-    alice, bob = players
+    alice, bob = users
     room = await open_room(alice, bob)
     a, _ = await enter(ws, room.id, alice)
     b, _ = await enter(ws, room.id, bob)
@@ -199,9 +187,9 @@ async def test_restart_rebuilds_the_board_from_the_log(ws: Sockets, players: tup
     assert (await stored(room.id))[:2] == ("finished", 7)
 
 
-async def test_rematch_rotates_seats(ws: Sockets, players: tuple[User, User]) -> None:
+async def test_rematch_rotates_seats(ws: Sockets, users: tuple[User, User]) -> None:
     """After a finished game, both votes start match 2 with the former O playing X."""
-    alice, bob = players
+    alice, bob = users
     room = await open_room(alice, bob)
     a, _ = await enter(ws, room.id, alice)
     b, _ = await enter(ws, room.id, bob)

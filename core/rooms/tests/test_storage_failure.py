@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.rooms import registry, store
+from core.rooms import store
 from core.rooms.runtime import runtime
-from core.tests.helpers import Sockets, make_user, receive_close, receive_until, send
+from core.tests.helpers import Sockets, make_user, open_room, receive_close, receive_until, send
 from core.transport import closecodes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -15,9 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def test_unsaved_move_is_reported_and_the_room_reloads(ws: Sockets, monkeypatch: pytest.MonkeyPatch) -> None:
     """The mover is told why, every socket closes with 4503, and a reconnect shows only stored moves."""
     alice, bob = await make_user("Alice"), await make_user("Bob")
-    game = registry.get("tictactoe")
-    assert game is not None
-    room = await runtime.create(game=game, options=game.Options(), public=True, creator=alice, seated=[alice, bob])
+    room = await open_room(alice, bob, public=True)
     a = await ws.connect(f"/ws/room/{room.id}/", alice)
     b = await ws.connect(f"/ws/room/{room.id}/", bob)
     await send(a, {"type": "mark", "cell": 4})

@@ -2,5 +2,6 @@
 
 from core.lobby.routing import websocket_urlpatterns as lobby
 from core.rooms.routing import websocket_urlpatterns as rooms
+from games.connect4.routing import websocket_urlpatterns as connect4
 
-websocket_urlpatterns = [*lobby, *rooms]
+websocket_urlpatterns = [*lobby, *rooms, *connect4]

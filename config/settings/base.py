@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "core.rooms",
     "core.lobby",
     "games.tictactoe",
+    "games.connect4",
 ]
 
 MIDDLEWARE = [
@@ -130,6 +131,7 @@ PARLOR = {
     "PRESENCE_EXPIRY": float(os.environ.get("PARLOR_PRESENCE_EXPIRY", 15)),
     "NOTIFY_POLL": float(os.environ.get("PARLOR_NOTIFY_POLL", 0.5)),
     "ROOM_IDLE_UNLOAD": float(os.environ.get("PARLOR_ROOM_IDLE_UNLOAD", 30)),
+    "CLAIM_AFTER": float(os.environ.get("PARLOR_CLAIM_AFTER", 30)),
 }
 
 LOGGING = {

@@ -4,4 +4,4 @@ from .base import *  # noqa: F403
 from .base import PARLOR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-PARLOR.update({"NOTIFY_POLL": 0.1, "PRESENCE_HEARTBEAT": 0.5, "PRESENCE_EXPIRY": 2.0})
+PARLOR.update({"NOTIFY_POLL": 0.1, "PRESENCE_HEARTBEAT": 0.5, "PRESENCE_EXPIRY": 2.0, "CLAIM_AFTER": 1.0})

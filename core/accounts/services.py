@@ -60,6 +60,17 @@ async def socket_user(scope: dict[str, Any]) -> User:
     return await database_sync_to_async(guest_create)()
 
 
+def bot_user(level: str) -> User:
+    """The computer player of a level ("easy", "medium", ...), created on first use; it never logs in."""
+    user, created = User.objects.get_or_create(
+        username=f"bot-{level}", defaults={"display_name": f"Computer ({level})", "bot_level": level}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
 @transaction.atomic
 def guest_upgrade(*, user: User, username: str, password: str) -> User:
     """Turn a guest into a member, keeping their games, seats and notifications."""

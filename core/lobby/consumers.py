@@ -32,6 +32,14 @@ class Invite(msgspec.Struct, forbid_unknown_fields=True):
     options: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
+class PlayBot(msgspec.Struct, forbid_unknown_fields=True):
+    """``{"type": "lobby.play_bot", "game": slug, "level": "medium", "options": {...}}``."""
+
+    game: str
+    level: str
+    options: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
 class Rename(msgspec.Struct, forbid_unknown_fields=True):
     """``{"type": "lobby.rename", "name": "..."}``."""
 
@@ -46,6 +54,7 @@ class LobbyConsumer(ParlorConsumer):
         "lobby.create": (Create, "on_create"),
         "lobby.invite": (Invite, "on_invite"),
         "lobby.rename": (Rename, "on_rename"),
+        "lobby.play_bot": (PlayBot, "on_play_bot"),
     }
 
     async def opened(self) -> None:
@@ -56,6 +65,12 @@ class LobbyConsumer(ParlorConsumer):
     async def on_create(self, message: Create) -> None:
         room = await services.room_open(
             user=self.user, game=message.game, options=message.options, public=message.public
+        )
+        self.send_json({"type": "lobby.created", "room": room.summary(), "url": room.watch_url})
+
+    async def on_play_bot(self, message: PlayBot) -> None:
+        room = await services.room_open_with_bot(
+            user=self.user, game=message.game, level=message.level, options=message.options
         )
         self.send_json({"type": "lobby.created", "room": room.summary(), "url": room.watch_url})
 

@@ -26,6 +26,7 @@ def game_catalog() -> list[dict[str, Any]]:
             "min_players": game.min_players,
             "max_players": game.max_players,
             "options": msgspec.json.schema(game.Options),
+            "bot_levels": list(game.bot_levels),
         }
         for game in registry.all_games()
     ]

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.accounts.models import User
+from core.accounts.services import bot_user
 from core.notifications.api import Scope, anotify, mark_read
 from core.rooms import registry
 from core.rooms.protocol import Game, IllegalAction
@@ -36,6 +37,16 @@ async def room_open(*, user: User, game: str, options: dict[str, Any], public: b
     """Create a room with the user in the first seat."""
     found, parsed = game_and_options(game, options)
     return await runtime.create(game=found, options=parsed, public=public, creator=user, seated=[user])
+
+
+async def room_open_with_bot(*, user: User, game: str, level: str, options: dict[str, Any]) -> LiveRoom:
+    """A private room where the user plays first against the computer at ``level``."""
+    found, parsed = game_and_options(game, options)
+    if level not in found.bot_levels:
+        choices = ", ".join(found.bot_levels) or "none"
+        raise wire.BadMessage(f"{found.name} has no computer level {level!r} (levels: {choices}).")
+    bot = await db(bot_user)(level)
+    return await runtime.create(game=found, options=parsed, public=False, creator=user, seated=[user, bot])
 
 
 def _invitation(pk: int) -> Invitation | None:

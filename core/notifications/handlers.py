@@ -41,8 +41,9 @@ async def unread_frame(user: User) -> str:
 
 @on_open
 async def send_unread(consumer: ParlorConsumer) -> None:
-    """A socket that opens receives the user's unread notifications first."""
-    consumer.push(await unread_frame(consumer.user))
+    """A socket that opens receives the user's unread notifications first (if it takes notifications)."""
+    if consumer.notifications:
+        consumer.push(await unread_frame(consumer.user))
 
 
 @background.every("notify-outbox", lambda: float(settings.PARLOR["NOTIFY_POLL"]))

@@ -9,6 +9,7 @@ import msgspec
 from core.transport import closecodes, groups, wire
 from core.transport.consumers import ParlorConsumer
 
+from .codecs import STATE, Codec
 from .runtime import LiveRoom, RoomNotFound, runtime
 
 
@@ -19,7 +20,7 @@ class Sit(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Empty(msgspec.Struct, forbid_unknown_fields=True):
-    """A platform message with no fields (``room.leave``, ``room.start``, ``room.rematch``)."""
+    """A platform message with no fields (``room.leave``, ``room.start``, ``room.rematch``, ...)."""
 
 
 class RoomConsumer(ParlorConsumer):
@@ -31,7 +32,10 @@ class RoomConsumer(ParlorConsumer):
         "room.leave": (Empty, "on_leave"),
         "room.start": (Empty, "on_start"),
         "room.rematch": (Empty, "on_rematch"),
+        "room.resign": (Empty, "on_resign"),
+        "room.claim": (Empty, "on_claim"),
     }
+    codec: Codec = STATE
     room: LiveRoom | None = None
 
     async def opened(self) -> None:
@@ -66,6 +70,12 @@ class RoomConsumer(ParlorConsumer):
 
     async def on_rematch(self, message: Empty) -> None:
         await self._room().ask_rematch(self.user)
+
+    async def on_resign(self, message: Empty) -> None:
+        await self._room().resign(self.user)
+
+    async def on_claim(self, message: Empty) -> None:
+        await self._room().claim(self.user)
 
     async def unknown(self, message: wire.JSON) -> None:
         """Anything else is an action for the game."""

@@ -72,6 +72,7 @@ class Game(ABC, Generic[S]):
     Options: ClassVar[type[msgspec.Struct]] = NoOptions
     actions: ClassVar[Mapping[str, type[msgspec.Struct]]]
     seat_labels: ClassVar[Sequence[str]] = ()
+    bot_levels: ClassVar[Mapping[str, int]] = {}
 
     @abstractmethod
     def setup(self, players: int, options: Any, rng: random.Random) -> S:
@@ -100,3 +101,12 @@ class Game(ABC, Generic[S]):
     def current_seats(self, state: S) -> frozenset[int]:
         """The seats whose move it is (for the page's "your turn"); empty when no one is awaited."""
         return frozenset()
+
+    def describe(self, seat: int, action: Any) -> str:
+        """One line for the move list, like "red: column 4"."""
+        fields = ", ".join(f"{name} {value}" for name, value in msgspec.structs.asdict(action).items())
+        return f"{self.seat_label(seat)}: {fields}" if fields else self.seat_label(seat)
+
+    def bot_action(self, state: S, seat: int, level: int, rng: random.Random) -> JSON:
+        """The message a computer player in ``seat`` sends (games listing ``bot_levels`` implement it)."""
+        raise NotImplementedError(f"{self.slug} has no computer player")

@@ -5,14 +5,15 @@ Invariants:
   are applied one at a time, in arrival order, and never interleave with a tick.
 - An accepted action is appended to the log before anyone is told of it.
 - After a restart, a room is rebuilt on first use by replaying its log from ``setup`` with the
-  match's stored seed (rules are deterministic).
-- Each update is encoded once per distinct viewer (each seat, all spectators) and the same
-  text is pushed to every socket of that viewer.
+  match's stored seed (rules are deterministic); a finished match keeps its stored result.
+- Each update is encoded once per distinct (codec, viewer) and the same text is pushed to every
+  socket of that pair.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import random
 import secrets
@@ -31,7 +32,8 @@ from core.accounts.models import User
 from core.transport import closecodes, wire
 
 from . import registry, store
-from .protocol import Event, Game, IllegalAction
+from .codecs import Codec
+from .protocol import Event, Game, IllegalAction, Outcome
 from .summary import room_summary
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ class Member(Protocol):
     """What the runtime needs of a socket in a room."""
 
     user: User
+    codec: Codec
 
     def push(self, frame: str) -> None: ...
 
@@ -78,14 +81,47 @@ class LiveRoom:
         self.seq = 0
         self.members: dict[Member, Viewer] = {}
         self.rematch: set[int] = set()
+        self.away_since: dict[int, float] = {}
         self.lock = asyncio.Lock()
         self.closed = False
         self.tick_task: asyncio.Task[None] | None = None
+        self.bot_task: asyncio.Task[None] | None = None
         self.empty_since = runtime.clock()
         self.watch_url = reverse("rooms:room", args=[self.id])
         self.join_url = reverse("rooms:join", args=[self.id, self.join_key])
         if self.match is not None:
             self._replay(record.actions)
+            if self.status == "playing":
+                self.away_since = {uid: runtime.clock() for uid in self.match.players if not self._is_bot(uid)}
+
+    # Who is who.
+
+    def ordered_seats(self) -> list[store.SeatRecord]:
+        """Seats in game-seat order during a match, else in table order."""
+        if self.match is None:
+            return self.seats
+        by_user = {seat.user_id: seat for seat in self.seats}
+        return [by_user.get(uid) or store.SeatRecord(-1, uid, "?") for uid in self.match.players]
+
+    def player_ids(self) -> set[int]:
+        """Users playing the current match, or seated while waiting."""
+        return {seat.user_id for seat in self.ordered_seats()}
+
+    def online_users(self) -> set[int]:
+        """Users with at least one socket in the room."""
+        return {member.user.pk for member in self.members}
+
+    def replay_url(self) -> str:
+        """The replay page of the current (finished) match."""
+        assert self.match is not None
+        return reverse("rooms:replay", args=[self.id, self.match.number])
+
+    def _is_bot(self, user_id: int) -> bool:
+        return any(seat.user_id == user_id and seat.bot for seat in self.seats)
+
+    def _viewer(self, user_id: int) -> Viewer:
+        seat = self.match.players.index(user_id) if self.match and user_id in self.match.players else None
+        return Viewer(seat, any(s.user_id == user_id for s in self.seats))
 
     # Building state.
 
@@ -98,9 +134,12 @@ class LiveRoom:
         self.seq = len(actions)
 
     def resume(self) -> None:
-        """Start the tick loop of a real-time match in progress."""
-        if self.game.tick_hz and self.status == "playing" and self.tick_task is None:
+        """Start what a match in progress needs: its tick loop, or a computer player's turn."""
+        if self.status != "playing":
+            return
+        if self.game.tick_hz and self.tick_task is None:
             self.tick_task = asyncio.create_task(self._tick_loop(), name=f"room:{self.id}:tick")
+        self._schedule_bot()
 
     async def _start_match(self, players: list[int]) -> None:
         """Set up a new match for ``players`` in game-seat order, stored before it is shown."""
@@ -111,23 +150,31 @@ class LiveRoom:
         self.seq = 0
         self.status = "playing"
         self.rematch.clear()
+        online = self.online_users()
+        self.away_since = {uid: self.runtime.clock() for uid in players if uid not in online and not self._is_bot(uid)}
         self.resume()
 
     # What members may do (each under the lock).
 
     async def attach(self, member: Member) -> None:
-        """Add a socket and send everyone the new state (who is online changed)."""
+        """Add a socket: it gets its welcome, everyone else the new state (who is online changed)."""
         async with self.lock:
             if self.closed:
                 raise RoomNotFound(self.id)
-            self.members[member] = self._viewer(member.user.pk)
-            self._publish([])
+            viewer = self.members[member] = self._viewer(member.user.pk)
+            self.away_since.pop(member.user.pk, None)
+            for frame in member.codec.welcome(self, viewer):
+                member.push(frame)
+            self._publish([], skip=member)
 
     async def detach(self, member: Member) -> None:
-        """Remove a socket; its seat stays."""
+        """Remove a socket; its seat stays, and a player's absence starts counting."""
         async with self.lock:
             if self.members.pop(member, None) is None:
                 return
+            uid = member.user.pk
+            if self.status == "playing" and uid in self.player_ids() and uid not in self.online_users():
+                self.away_since[uid] = self.runtime.clock()
             if not self.members:
                 self.empty_since = self.runtime.clock()
             self._publish([])
@@ -175,7 +222,7 @@ class LiveRoom:
             await self._changed([])
 
     async def ask_rematch(self, user: User) -> None:
-        """Vote for a rematch; when every player has, a new match starts with the seats rotated."""
+        """Vote for a rematch; when every player has (computers always agree), a new match starts, seats rotated."""
         async with self.lock:
             if self.status != "finished" or self.match is None:
                 raise IllegalAction("A rematch is possible once the game is over.")
@@ -183,12 +230,40 @@ class LiveRoom:
                 raise IllegalAction("Only the players can ask for a rematch.")
             self.rematch.add(user.pk)
             players = self.match.players
-            if self.rematch >= set(players):
+            if self.rematch | {uid for uid in players if self._is_bot(uid)} >= set(players):
                 await self._start_match(players[1:] + players[:1])
             await self._changed([])
 
+    async def resign(self, user: User) -> None:
+        """Give up: every other player wins."""
+        async with self.lock:
+            seat = self._playing_seat(user)
+            winners = tuple(index for index in range(len(self.ordered_seats())) if index != seat)
+            await self._finish(Outcome(winners, f"{self.game.seat_label(seat)} resigned"), [])
+
+    async def claim(self, user: User) -> None:
+        """Win because every opponent has been gone for the grace period."""
+        async with self.lock:
+            seat = self._playing_seat(user)
+            assert self.match is not None
+            others = [uid for uid in self.match.players if uid != user.pk]
+            present = [uid for uid in others if uid not in self.away_since]
+            if present or not others:
+                raise IllegalAction("Your opponent is still here.")
+            wait = self.runtime.claim_after() - (self.runtime.clock() - max(self.away_since[uid] for uid in others))
+            if wait > 0:
+                raise IllegalAction(f"Your opponent may still come back: you can claim the win in {wait:.0f} s.")
+            await self._finish(Outcome((seat,), "the opponent left"), [])
+
+    def _playing_seat(self, user: User) -> int:
+        if self.status != "playing" or self.match is None:
+            raise IllegalAction("There is no game in progress.")
+        if user.pk not in self.match.players:
+            raise IllegalAction("Only the players can do that.")
+        return self.match.players.index(user.pk)
+
     async def act(self, member: Member, message: wire.JSON) -> None:
-        """Apply one game action from a seated player; store it, then tell everyone."""
+        """Apply one game action from a player's socket; store it, then tell everyone."""
         schema = self.game.actions.get(message["type"])
         if schema is None:
             raise wire.BadMessage(f"Unknown message type {message['type']!r}.")
@@ -201,18 +276,54 @@ class LiveRoom:
                 raise IllegalAction("The game is over.")
             if seat is None:
                 raise IllegalAction("You are watching this game; only its players can play.")
-            events = self.game.apply(self.state, seat, action)
-            payload = {"type": message["type"], **msgspec.to_builtins(action)}
-            assert self.match is not None
-            try:
-                await db(store.action_append)(match_id=self.match.id, seq=self.seq + 1, seat=seat, payload=payload)
-            except Exception:
-                log.exception("room %s: could not store action %s", self.id, self.seq + 1)
-                member.push(wire.error("Your move could not be saved; the room is reloading."))
-                self._abandon()
+            await self._apply(seat, message["type"], action, mover=member)
+
+    async def _apply(self, seat: int, kind: str, action: msgspec.Struct, mover: Member | None = None) -> None:
+        """Apply, store, publish (the caller holds the lock); if storing fails, the room is dropped and reloads."""
+        events = self.game.apply(self.state, seat, action)
+        payload = {"type": kind, **msgspec.to_builtins(action)}
+        assert self.match is not None
+        try:
+            await db(store.action_append)(match_id=self.match.id, seq=self.seq + 1, seat=seat, payload=payload)
+        except Exception:
+            log.exception("room %s: could not store action %s", self.id, self.seq + 1)
+            if mover is not None:
+                mover.push(wire.error("Your move could not be saved; the room is reloading."))
+            self._abandon()
+            return
+        self.seq += 1
+        await self._after(events)
+
+    # Computer players.
+
+    def _schedule_bot(self) -> None:
+        """Start the computer's move if it is a computer's turn."""
+        if self.status != "playing" or self.bot_task is not None or self.closed:
+            return
+        by_user = {seat.user_id: seat for seat in self.seats}
+        for seat in sorted(self.game.current_seats(self.state)):
+            record = by_user.get(self.ordered_seats()[seat].user_id)
+            if record is not None and record.bot:
+                self.bot_task = asyncio.create_task(self._bot_move(seat, record.bot), name=f"room:{self.id}:bot")
                 return
-            self.seq += 1
-            await self._after(events)
+
+    async def _bot_move(self, seat: int, level: str) -> None:
+        """Think in a worker thread (never on the event loop), then play like anyone else."""
+        try:
+            depth = self.game.bot_levels.get(level, min(self.game.bot_levels.values(), default=1))
+            snapshot, seq = copy.deepcopy(self.state), self.seq
+            message = await asyncio.to_thread(self.game.bot_action, snapshot, seat, depth, random.Random())
+            await asyncio.sleep(self.runtime.bot_pause)
+            async with self.lock:
+                if self.closed or self.status != "playing" or self.seq != seq:
+                    return
+                await self._apply(seat, message["type"], wire.convert(message, self.game.actions[message["type"]]))
+        except Exception:
+            log.exception("room %s: the computer player failed", self.id)
+        finally:
+            self.bot_task = None
+            if not self.lock.locked():
+                self._schedule_bot()
 
     # Time.
 
@@ -239,81 +350,47 @@ class LiveRoom:
     # Telling the world.
 
     async def _after(self, events: list[Event]) -> None:
-        """After a state change: record a finished match, then publish."""
+        """After a state change: finish the match if the rules say so, else publish; then a computer may move."""
         outcome = self.game.outcome(self.state)
         if outcome is None:
             self._publish(events)
-            return
+            self._schedule_bot()
+        else:
+            await self._finish(outcome, events)
+
+    async def _finish(self, outcome: Outcome, events: list[Event]) -> None:
+        """Store the result, stop the clocks, and announce it with a ``room.finished`` event."""
         assert self.match is not None
         result = outcome.as_json()
         await db(store.match_finish)(match_id=self.match.id, room_id=self.id, result=result)
         self.match.result, self.match.status, self.status = result, "finished", "finished"
-        if self.tick_task is not None and self.tick_task is not asyncio.current_task():
-            self.tick_task.cancel()
+        self.away_since.clear()
+        for task in (self.tick_task, self.bot_task):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
         self.tick_task = None
-        await self._changed(events)
+        await self._changed([*events, Event("room.finished", result)])
 
     async def _changed(self, events: list[Event]) -> None:
         """Seats or status changed: refresh every socket's viewer, publish, tell the lobby."""
         for member in self.members:
             self.members[member] = self._viewer(member.user.pk)
         self._publish(events)
+        self._schedule_bot()
         await self.runtime.announce(self.summary())
 
-    def _viewer(self, user_id: int) -> Viewer:
-        seat = self.match.players.index(user_id) if self.match and user_id in self.match.players else None
-        return Viewer(seat, any(s.user_id == user_id for s in self.seats))
-
-    def _publish(self, events: list[Event]) -> None:
-        """Push the new state to every socket, encoding it once per viewer."""
-        frames: dict[Viewer, str] = {}
+    def _publish(self, events: list[Event], skip: Member | None = None) -> None:
+        """Push the change to every socket, encoding it once per (codec, viewer)."""
+        frames: dict[tuple[Codec, Viewer], list[str]] = {}
         for member, viewer in self.members.items():
-            frame = frames.get(viewer)
-            if frame is None:
-                frame = frames[viewer] = wire.encode(self.message(viewer, events))
-            member.push(frame)
-
-    def message(self, viewer: Viewer, events: list[Event]) -> wire.JSON:
-        """The ``room.state`` message for one viewer: the room, the game view, and new events."""
-        online = {member.user.pk for member in self.members}
-        if self.match is not None:
-            names = {seat.user_id: seat.name for seat in self.seats}
-            order = list(enumerate(self.match.players))
-        else:
-            names = {seat.user_id: seat.name for seat in self.seats}
-            order = [(seat.index, seat.user_id) for seat in self.seats]
-        seats = [
-            {
-                "seat": index,
-                "label": self.game.seat_label(index),
-                "user": {"id": user_id, "name": names.get(user_id, "?")},
-                "online": user_id in online,
-            }
-            for index, user_id in order
-        ]
-        players = {user_id for _, user_id in order}
-        room: wire.JSON = {
-            "id": self.id,
-            "game": self.game.slug,
-            "game_name": self.game.name,
-            "status": self.status,
-            "public": self.public,
-            "min_players": self.game.min_players,
-            "max_players": self.game.max_players,
-            "seats": seats,
-            "spectators": len(online - players),
-            "match": self.match.number if self.match else None,
-            "result": self.match.result if self.match else None,
-            "turn": sorted(self.game.current_seats(self.state)) if self.status == "playing" else [],
-            "rematch": sorted(self.match.players.index(uid) for uid in self.rematch) if self.match else [],
-            "watch_url": self.watch_url,
-        }
-        if viewer.seated:
-            room["join_url"] = self.join_url
-        view = self.game.view(self.state, viewer.seat) if self.state is not None else None
-        visible = [{"type": event.type, **event.data} for event in events if event.visible_to(viewer.seat)]
-        you = {"seat": viewer.seat, "seated": viewer.seated}
-        return {"type": "room.state", "seq": self.seq, "room": room, "you": you, "view": view, "events": visible}
+            if member is skip:
+                continue
+            key = (member.codec, viewer)
+            out = frames.get(key)
+            if out is None:
+                out = frames[key] = member.codec.frames(self, viewer, events)
+            for frame in out:
+                member.push(frame)
 
     def summary(self) -> wire.JSON:
         """This room as the lobby lists it."""
@@ -331,8 +408,9 @@ class LiveRoom:
         """Drop this in-memory copy (it may be ahead of storage); sockets reconnect to a fresh load."""
         self.closed = True
         self.runtime.rooms.pop(self.id, None)
-        if self.tick_task is not None and self.tick_task is not asyncio.current_task():
-            self.tick_task.cancel()
+        for task in (self.tick_task, self.bot_task):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
         for member in list(self.members):
             member.shut(closecodes.RESTARTING)
 
@@ -347,8 +425,13 @@ class RoomRuntime:
         self.clock = clock
         self.rooms: dict[str, LiveRoom] = {}
         self.listeners: list[Listener] = []
+        self.bot_pause = 0.3
         self._load_lock: asyncio.Lock | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    def claim_after(self) -> float:
+        """Seconds every opponent must have been gone before a player may claim the win."""
+        return float(settings.PARLOR["CLAIM_AFTER"])
 
     async def get(self, room_id: str) -> LiveRoom:
         """The live room, rebuilt from storage if this process does not hold it yet."""
@@ -387,12 +470,12 @@ class RoomRuntime:
     ) -> LiveRoom:
         """Create a room with ``seated`` users; it starts at once if they fill it."""
         raw = msgspec.to_builtins(options)
-        room_id = (
-            await db(store.room_create)(game=game.slug, options=raw, public=public, creator=creator, seated=seated)
-        ).pk
-        room = await self.get(room_id)
+        created = await db(store.room_create)(
+            game=game.slug, options=raw, public=public, creator=creator, seated=seated
+        )
+        room = await self.get(created.pk)
         async with room.lock:
-            if len(room.seats) == game.max_players:
+            if len(room.seats) == game.max_players and room.status == "waiting":
                 await room._start_match([seat.user_id for seat in room.seats])
             await room._changed([])
         return room
@@ -406,7 +489,8 @@ class RoomRuntime:
         """Unload rooms nobody has watched for a while and that have no clock running."""
         idle_after = float(settings.PARLOR["ROOM_IDLE_UNLOAD"])
         for room in list(self.rooms.values()):
-            if room.members or room.tick_task is not None or self.clock() - room.empty_since < idle_after:
+            busy = room.tick_task is not None or room.bot_task is not None
+            if room.members or busy or self.clock() - room.empty_since < idle_after:
                 continue
             async with room.lock:
                 if not room.members:
@@ -415,11 +499,13 @@ class RoomRuntime:
 
     async def reset(self) -> None:
         """Forget every room, stopping their loops (tests, shutdown)."""
+        tasks = []
         for room in list(self.rooms.values()):
             room.closed = True
-            if room.tick_task is not None:
-                room.tick_task.cancel()
-        tasks = [room.tick_task for room in self.rooms.values() if room.tick_task is not None]
+            for task in (room.tick_task, room.bot_task):
+                if task is not None:
+                    task.cancel()
+                    tasks.append(task)
         await asyncio.gather(*tasks, return_exceptions=True)
         self.rooms.clear()
         self._load_lock = None

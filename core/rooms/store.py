@@ -20,11 +20,12 @@ from .models import Action, Match, Room, Seat
 
 @dataclass(slots=True)
 class SeatRecord:
-    """Who sits where at the table."""
+    """Who sits where at the table; ``bot`` is a computer player's level ("" for people)."""
 
     index: int
     user_id: int
     name: str
+    bot: str = ""
 
 
 @dataclass(slots=True)
@@ -72,7 +73,10 @@ def room_load(room_id: str) -> RoomRecord | None:
     room = Room.objects.filter(pk=room_id).first()
     if room is None:
         return None
-    seats = [SeatRecord(seat.index, seat.user_id, str(seat.user)) for seat in room.seats.select_related("user")]
+    seats = [
+        SeatRecord(seat.index, seat.user_id, str(seat.user), seat.user.bot_level)
+        for seat in room.seats.select_related("user")
+    ]
     record = RoomRecord(
         room.pk, room.game, room.options, room.public, room.status, room.join_key, room.created_by_id, seats
     )
@@ -86,7 +90,8 @@ def room_load(room_id: str) -> RoomRecord | None:
 def seat_add(*, room_id: str, user_id: int, index: int) -> SeatRecord:
     """Seat a user (the unique constraints refuse a taken seat or a second seat)."""
     seat = Seat.objects.create(room_id=room_id, user_id=user_id, index=index)
-    return SeatRecord(seat.index, user_id, str(User.objects.get(pk=user_id)))
+    user = User.objects.get(pk=user_id)
+    return SeatRecord(seat.index, user_id, str(user), user.bot_level)
 
 
 def seat_remove(*, room_id: str, user_id: int) -> None:

@@ -6,4 +6,5 @@ app_name = "rooms"
 urlpatterns = [
     path("<str:room_id>/", views.room, name="room"),
     path("<str:room_id>/join/<str:key>/", views.join, name="join"),
+    path("<str:room_id>/replay/<int:number>/", views.replay, name="replay"),
 ]

@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404, render
 from core.accounts.services import request_user
 
 from . import registry
-from .models import Room
+from .models import Match, Room
+from .replay import match_replay
 
 
 def _render(request: HttpRequest, room: Room, join_key: str | None) -> HttpResponse:
@@ -28,3 +29,21 @@ def room(request: HttpRequest, room_id: str) -> HttpResponse:
 def join(request: HttpRequest, room_id: str, key: str) -> HttpResponse:
     """The join link: the room page, which takes a free seat once its socket opens."""
     return _render(request, get_object_or_404(Room, pk=room_id, join_key=key), key)
+
+
+def replay(request: HttpRequest, room_id: str, number: int) -> HttpResponse:
+    """A finished match, move by move, drawn by the game's own board script."""
+    match = get_object_or_404(Match.objects.select_related("room"), room_id=room_id, number=number, status="finished")
+    game = registry.get(match.room.game)
+    if game is None:
+        raise Http404("This game is not installed.")
+    others = match.room.matches.filter(status="finished").order_by("number").values_list("number", flat=True)
+    context = {
+        "room": match.room,
+        "match": match,
+        "game": game,
+        "script": f"{game.slug}/view.js",
+        "replay": match_replay(match, game),
+        "others": list(others),
+    }
+    return render(request, "rooms/replay.html", context)

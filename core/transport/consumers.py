@@ -38,6 +38,7 @@ class ParlorConsumer(AsyncWebsocketConsumer):
     """Shared behaviour of the lobby and room sockets; subclasses add ``routes`` and hooks."""
 
     routes: ClassVar[dict[str, tuple[type[msgspec.Struct], str]]] = {"ping": (Ping, "on_ping")}
+    notifications: ClassVar[bool] = True
     user: User
     session_key: str | None
 
@@ -56,8 +57,9 @@ class ParlorConsumer(AsyncWebsocketConsumer):
         self.joined: list[str] = []
         await self.accept()
         self.writer = asyncio.create_task(self._write())
-        for group in await groups.for_socket(self.user, self.session_key):
-            await self.join_group(group)
+        if self.notifications:
+            for group in await groups.for_socket(self.user, self.session_key):
+                await self.join_group(group)
         background.ensure_started()
         for hook in handlers.open_hooks():
             await hook(self)

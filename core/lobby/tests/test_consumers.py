@@ -41,7 +41,7 @@ async def test_lobby_state_lists_games_people_and_open_rooms(ws: Sockets, users:
     first = await collect_until(comm, "lobby.state")
     assert [m["type"] for m in first] == ["notify.unread", "lobby.state"]
     state = first[-1]
-    assert state["me"] == {"id": alice.pk, "name": "Alice", "guest": False}
+    assert state["me"] == {"id": alice.pk, "name": "Alice", "guest": False, "bot": False}
     catalog = {entry["slug"]: entry for entry in state["games"]}
     ttt = catalog["tictactoe"]
     assert (ttt["name"], ttt["min_players"], ttt["max_players"]) == ("Tic-tac-toe", 2, 2)

@@ -70,7 +70,10 @@ async def test_players_see_their_seats_and_play_to_a_win(ws: Sockets, users: tup
         await send(comm, {"type": "mark", "cell": cell})
         views = [await at(sock, seq) for sock in (a, b, spectator)]
         assert views[0]["view"] == views[1]["view"] == views[2]["view"]
-        assert views[2]["events"] == [{"type": "marked", "seat": (seq - 1) % 2, "cell": cell}]
+        assert views[2]["events"][0] == {"type": "marked", "seat": (seq - 1) % 2, "cell": cell}
+    assert views[2]["events"][1:] == [
+        {"type": "room.finished", "winners": [0], "reason": "three in a row", "draw": False}
+    ]
     final = views[2]["room"]
     assert final["status"] == "finished" and final["turn"] == []
     assert final["result"] == {"winners": [0], "reason": "three in a row", "draw": False}

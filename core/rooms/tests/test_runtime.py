@@ -15,6 +15,7 @@ from channels.db import database_sync_to_async
 
 from core.accounts.services import guest_create
 from core.rooms import registry
+from core.rooms.codecs import STATE
 from core.rooms.models import Match
 from core.rooms.protocol import JSON, Event, Game, IllegalAction, Outcome
 from core.rooms.runtime import runtime
@@ -64,6 +65,8 @@ class Ticker(Game[Count]):
 
 class Member:
     """A fake socket that records what the runtime pushes to it."""
+
+    codec = STATE
 
     def __init__(self, user: Any) -> None:
         self.user = user

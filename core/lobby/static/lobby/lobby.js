@@ -22,6 +22,10 @@ function renderOptions() {
     game ? `${game.description} (${game.min_players === game.max_players ? game.min_players : `${game.min_players}–${game.max_players}`} players)` : "";
   const box = document.getElementById("options");
   box.replaceChildren();
+  const levels = game?.bot_levels ?? [];
+  document.getElementById("bot-row").hidden = levels.length === 0;
+  document.getElementById("bot-level").replaceChildren(...levels.map((level, index) =>
+    el("option", { value: level, selected: index === Math.floor((levels.length - 1) / 2) }, level)));
   if (!game) return;
   for (const [name, field] of Object.entries(optionSchema(game).properties ?? {})) {
     const label = field.title ?? name;
@@ -146,6 +150,14 @@ document.getElementById("create").addEventListener("submit", (event) => {
     game: document.getElementById("game").value,
     options: chosenOptions(),
     public: document.getElementById("public").checked,
+  });
+});
+document.getElementById("play-bot").addEventListener("click", () => {
+  socket.send({
+    type: "lobby.play_bot",
+    game: document.getElementById("game").value,
+    level: document.getElementById("bot-level").value,
+    options: chosenOptions(),
   });
 });
 socket.connect();

@@ -9,7 +9,9 @@ const socket = new ParlorSocket(`/ws/room/${root.dataset.roomId}/`);
 const game = await import(root.dataset.script);
 const board = game.mount(document.getElementById("board"), { send: (message) => socket.send(message) });
 let latest = null;
+let receivedAt = 0;
 let triedToSit = false;
+let resignArmed = false;
 
 function statusText(state) {
   const { room, you } = state;
@@ -26,8 +28,35 @@ function statusText(state) {
     return `${winners.map((s) => `${s.user.name} (${s.label})`).join(", ")} won: ${result.reason}.`;
   }
   if (room.turn.includes(you.seat)) return "Your turn.";
+  const computer = room.turn.map((seat) => room.seats[seat]).find((seat) => seat.user.bot);
+  if (computer) return `${computer.user.name} (${computer.label}) is thinking…`;
   const waiting = room.turn.map((seat) => room.seats[seat]);
   return waiting.length ? `${waiting.map((s) => `${s.user.name} (${s.label})`).join(", ")} to play.` : "Playing.";
+}
+
+// Opponents gone: when may this player claim the win? (seconds, or null if nobody is away)
+function claimIn(state) {
+  const { room, you } = state;
+  if (room.status !== "playing" || you.seat === null) return null;
+  const others = room.seats.filter((seat) => seat.seat !== you.seat);
+  if (others.length === 0 || others.some((seat) => seat.away === null)) return null;
+  const elapsed = (performance.now() - receivedAt) / 1000;
+  const awayFor = Math.min(...others.map((seat) => seat.away)) + elapsed;
+  return Math.max(0, Math.ceil(room.claim_after - awayFor));
+}
+
+function renderAway() {
+  if (latest === null) return;
+  const wait = claimIn(latest);
+  const away = document.getElementById("away");
+  const claim = document.getElementById("claim");
+  away.hidden = wait === null;
+  claim.hidden = wait === null;
+  if (wait === null) return;
+  claim.disabled = wait > 0;
+  away.textContent = wait > 0
+    ? `Your opponent disconnected. If they don't come back, you can claim the win in ${wait} s.`
+    : "Your opponent disconnected. You can claim the win.";
 }
 
 function render(state) {
@@ -50,11 +79,20 @@ function render(state) {
   rematch.hidden = !(room.status === "finished" && you.seat !== null);
   rematch.disabled = room.rematch.includes(you.seat);
   rematch.textContent = rematch.disabled ? "Rematch asked…" : "Rematch";
+  const resign = document.getElementById("resign");
+  resign.hidden = !(room.status === "playing" && you.seat !== null);
+  if (resign.hidden) resignArmed = false;
+  resign.textContent = resignArmed ? "Really resign?" : "Resign";
+  const replay = document.getElementById("replay-link");
+  replay.hidden = !room.replay_url;
+  if (room.replay_url) replay.href = room.replay_url;
+  renderAway();
   board.update(state);
 }
 
 attachCommon(socket).on("room.state", (state) => {
   latest = state;
+  receivedAt = performance.now();
   if (joinKey && !triedToSit && state.room.status === "waiting" && !state.you.seated) {
     triedToSit = true;
     socket.send({ type: "room.sit", key: joinKey });
@@ -66,6 +104,13 @@ document.getElementById("sit").addEventListener("click", () => socket.send({ typ
 document.getElementById("leave").addEventListener("click", () => socket.send({ type: "room.leave" }));
 document.getElementById("start").addEventListener("click", () => socket.send({ type: "room.start" }));
 document.getElementById("rematch").addEventListener("click", () => socket.send({ type: "room.rematch" }));
+document.getElementById("claim").addEventListener("click", () => socket.send({ type: "room.claim" }));
+document.getElementById("resign").addEventListener("click", () => {
+  if (resignArmed) socket.send({ type: "room.resign" });
+  resignArmed = !resignArmed;
+  if (latest) render(latest);
+});
+setInterval(renderAway, 1000);
 for (const button of document.querySelectorAll(".copy")) {
   button.addEventListener("click", async () => {
     const input = document.getElementById(button.dataset.target);

@@ -1,0 +1,79 @@
+"""How a room's updates become frames: ``room.state`` for Parlor's pages, other shapes for compatible clients.
+
+A codec turns the room plus one viewer into frames. The runtime calls it once per distinct
+(codec, viewer) pair and pushes the same strings to every socket of that pair.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from core.transport import wire
+
+from .protocol import Event
+
+if TYPE_CHECKING:
+    from .runtime import LiveRoom, Viewer
+
+
+class Codec(Protocol):
+    """Frames for one viewer: on arrival (``welcome``) and after each change (``frames``)."""
+
+    def welcome(self, room: LiveRoom, viewer: Viewer) -> list[str]: ...
+
+    def frames(self, room: LiveRoom, viewer: Viewer, events: list[Event]) -> list[str]: ...
+
+
+def room_message(room: LiveRoom, viewer: Viewer, events: list[Event]) -> wire.JSON:
+    """The ``room.state`` message for one viewer: the room, the game view, and new events."""
+    online = room.online_users()
+    players = room.player_ids()
+    now = room.runtime.clock()
+    seats = [
+        {
+            "seat": index,
+            "label": room.game.seat_label(index),
+            "user": {"id": seat.user_id, "name": seat.name, "bot": bool(seat.bot)},
+            "online": seat.user_id in online or bool(seat.bot),
+            "away": round(now - room.away_since[seat.user_id], 1) if seat.user_id in room.away_since else None,
+        }
+        for index, seat in enumerate(room.ordered_seats())
+    ]
+    match = room.match
+    room_json: wire.JSON = {
+        "id": room.id,
+        "game": room.game.slug,
+        "game_name": room.game.name,
+        "status": room.status,
+        "public": room.public,
+        "min_players": room.game.min_players,
+        "max_players": room.game.max_players,
+        "seats": seats,
+        "spectators": len(online - players),
+        "match": match.number if match else None,
+        "result": match.result if match else None,
+        "turn": sorted(room.game.current_seats(room.state)) if room.status == "playing" else [],
+        "rematch": sorted(match.players.index(uid) for uid in room.rematch) if match else [],
+        "claim_after": room.runtime.claim_after(),
+        "watch_url": room.watch_url,
+        "replay_url": room.replay_url() if match and match.status == "finished" else None,
+    }
+    if viewer.seated:
+        room_json["join_url"] = room.join_url
+    view = room.game.view(room.state, viewer.seat) if room.state is not None else None
+    visible = [{"type": event.type, **event.data} for event in events if event.visible_to(viewer.seat)]
+    you = {"seat": viewer.seat, "seated": viewer.seated}
+    return {"type": "room.state", "seq": room.seq, "room": room_json, "you": you, "view": view, "events": visible}
+
+
+class StateCodec:
+    """Parlor's own protocol: the whole ``room.state`` after every change."""
+
+    def welcome(self, room: LiveRoom, viewer: Viewer) -> list[str]:
+        return [wire.encode(room_message(room, viewer, []))]
+
+    def frames(self, room: LiveRoom, viewer: Viewer, events: list[Event]) -> list[str]:
+        return [wire.encode(room_message(room, viewer, events))]
+
+
+STATE = StateCodec()

@@ -1,10 +1,23 @@
-"""Shared fixtures: a fresh room runtime and stopped background jobs (autoused by core/ and tests/)."""
+"""Shared fixtures: a fresh room runtime (autoused by core/, games/ and tests/), the real server, real Chromium."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from playwright.async_api import Browser, async_playwright
+
+from tests.server import LiveServer
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture
@@ -17,3 +30,21 @@ async def fresh_runtime() -> AsyncIterator[None]:
     yield
     await background.stop()
     await runtime.reset()
+
+
+@pytest.fixture(scope="session")
+def parlor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One real server process (uvicorn) shared by the end-to-end and browser tests."""
+    server = LiveServer(tmp_path_factory.mktemp("server"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """A fresh headless Chromium (Debian's package) for one test; Playwright downloads nothing."""
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        await chromium.close()

@@ -54,6 +54,7 @@ class LiveServer:
             "PARLOR_PRESENCE_EXPIRY": "4",
         }
         self.process: subprocess.Popen[bytes] | None = None
+        self.command_prefix: list[str] = []
         self.manage("migrate", "--noinput")
 
     def manage(self, *args: str) -> str:
@@ -71,7 +72,9 @@ class LiveServer:
             "--timeout-graceful-shutdown", "2",
         ]  # fmt: skip
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [*self.command_prefix, *command], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -73,16 +73,24 @@ TEMPLATES = [
     },
 ]
 
+# Persistent connections: database_sync_to_async closes expired connections around every call,
+# so with CONN_MAX_AGE=0 each stored move would reconnect (measured: benchmarks/connect4_latency.py).
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=0,
+        conn_max_age=600,
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the page views read while the room runtime writes; the timeout rides out short locks.
+    # synchronous=NORMAL under WAL: a commit survives a process crash (kill -9); only an OS crash may lose the last ones.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -132,6 +140,7 @@ PARLOR = {
     "NOTIFY_POLL": float(os.environ.get("PARLOR_NOTIFY_POLL", 0.5)),
     "ROOM_IDLE_UNLOAD": float(os.environ.get("PARLOR_ROOM_IDLE_UNLOAD", 30)),
     "CLAIM_AFTER": float(os.environ.get("PARLOR_CLAIM_AFTER", 30)),
+    "GC_THRESHOLDS": tuple(int(n) for n in os.environ.get("PARLOR_GC_THRESHOLDS", "20000,50,50").split(",")),
 }
 
 LOGGING = {

@@ -33,6 +33,7 @@ from core.transport import closecodes, wire
 
 from . import registry, store
 from .codecs import Codec
+from .journal import Journal
 from .protocol import Event, Game, IllegalAction, Outcome
 from .summary import room_summary
 
@@ -284,7 +285,7 @@ class LiveRoom:
         payload = {"type": kind, **msgspec.to_builtins(action)}
         assert self.match is not None
         try:
-            await db(store.action_append)(match_id=self.match.id, seq=self.seq + 1, seat=seat, payload=payload)
+            await self.runtime.journal.append(match_id=self.match.id, seq=self.seq + 1, seat=seat, payload=payload)
         except Exception:
             log.exception("room %s: could not store action %s", self.id, self.seq + 1)
             if mover is not None:
@@ -425,6 +426,7 @@ class RoomRuntime:
         self.clock = clock
         self.rooms: dict[str, LiveRoom] = {}
         self.listeners: list[Listener] = []
+        self.journal = Journal()
         self.bot_pause = 0.3
         self._load_lock: asyncio.Lock | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -31,6 +31,7 @@ ORDER = sorted(range(COLUMNS), key=lambda c: abs(2 * c - (COLUMNS - 1)))  # 3, 2
 COLUMN_MASKS = [((1 << ROWS) - 1) << (c * H1) for c in range(COLUMNS)]
 WIN = 1_000_000  # a win on the n-th checker scores WIN - n, so faster wins score higher
 THREAT = 12  # weight of one open three (an empty cell that would complete four)
+TWO = 2  # weight of one open two (a line of four holding two of one side's checkers and two empty cells)
 
 
 def _lines_through(column: int, row: int) -> int:
@@ -53,7 +54,19 @@ def _weight_masks() -> list[tuple[int, int]]:
     return sorted(masks.items())
 
 
+def _starts(columns: range, rows: range) -> int:
+    """The cells in ``columns`` × ``rows``: where lines of four in one direction may start."""
+    return sum(1 << (c * H1 + r) for c in columns for r in rows)
+
+
 WEIGHTS = _weight_masks()
+# (shift, start cells) for lines of four going up, across, up-right and down-right.
+LINES = (
+    (1, _starts(range(COLUMNS), range(ROWS - 3))),
+    (H1, _starts(range(COLUMNS - 3), range(ROWS))),
+    (H1 + 1, _starts(range(COLUMNS - 3), range(ROWS - 3))),
+    (H1 - 1, _starts(range(COLUMNS - 3), range(3, ROWS))),
+)
 
 
 def winning_cells(mine: int, mask: int) -> int:
@@ -70,10 +83,22 @@ def winning_cells(mine: int, mask: int) -> int:
     return r & (BOARD ^ mask)
 
 
+def _twos(checkers: int, shift: int, starts: int) -> int:
+    """How many of the lines of four starting at ``starts`` hold exactly two of ``checkers`` (bit-sliced sums)."""
+    a, b, c, d = checkers, checkers >> shift, checkers >> 2 * shift, checkers >> 3 * shift
+    ones = a ^ b ^ c ^ d
+    twos = (a & b) ^ (c & d) ^ ((a ^ b) & (c ^ d))
+    return (twos & ~ones & starts).bit_count()
+
+
 def _evaluate(mine: int, mask: int, my_threats: int, their_threats: int) -> int:
-    """A heuristic score for the side to move: open threes and well-placed checkers."""
+    """A heuristic score for the side to move: open threes, open twos and well-placed checkers."""
     theirs = mine ^ mask
     score = THREAT * (my_threats.bit_count() - their_threats.bit_count())
+    for shift, starts in LINES:
+        without_theirs = starts & ~(theirs | theirs >> shift | theirs >> 2 * shift | theirs >> 3 * shift)
+        without_mine = starts & ~(mine | mine >> shift | mine >> 2 * shift | mine >> 3 * shift)
+        score += TWO * (_twos(mine, shift, without_theirs) - _twos(theirs, shift, without_mine))
     for weight, cells in WEIGHTS:
         score += weight * ((mine & cells).bit_count() - (theirs & cells).bit_count())
     return score

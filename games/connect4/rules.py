@@ -5,7 +5,9 @@ Wire protocol (beside the platform's ``room.*`` messages):
 | direction | message | meaning |
 |---|---|---|
 | client → server | ``{"type": "play", "column": 0..6}`` | drop a checker in a column (0 is the leftmost) |
-| server → client | event ``{"type": "played", "player": p, "seat": s, "column": c, "row": r}`` | inside ``room.state.events``; ``p`` is "red" or "yellow", row 0 is the bottom |
+| server → client | event ``{"type": "played", "player": p, "seat": s, "column": c, "row": r}`` | a checker landed |
+
+Events arrive inside ``room.state.events``; ``p`` is "red" or "yellow"; row 0 is the bottom.
 
 Red (seat 0) moves first. A computer player is available (see ``bot.py``).
 """

@@ -84,8 +84,9 @@ async def test_a_finished_match_has_a_replay_page(ws: Sockets, users: tuple[User
     client = AsyncClient()
     await sync_to_async(client.force_login)(alice)
     assert (await client.get(f"/room/{room.id}/replay/1/")).status_code == 404
-    for comm, cell in [(a, 4), (b, 0), (a, 2), (b, 6), (a, 3), (b, 5)]:
+    for seq, (comm, cell) in enumerate([(a, 4), (b, 0), (a, 2), (b, 6), (a, 3), (b, 5)], start=1):
         await send(comm, {"type": "mark", "cell": cell})
+        await receive_until(comm, "room.state", where=lambda m, seq=seq: m["seq"] == seq)
     await send(a, {"type": "room.resign"})
     final = await _finished(b)
     assert final["room"]["replay_url"] == f"/room/{room.id}/replay/1/"

@@ -147,3 +147,28 @@ async def test_refused_action_changes_nothing_and_stores_nothing(ticker: Ticker)
         await room.act(player, {"type": "boost", "amount": 11})
     assert (room.state.value, room.seq) == before
     assert await Match.objects.filter(room_id=room.id, actions__isnull=False).acount() == 0
+
+
+async def test_journal_commits_concurrent_appends_together_and_isolates_a_bad_row() -> None:
+    """Appends from many rooms share commits; a duplicate seq fails alone, its neighbours are stored."""
+    from core.rooms.journal import Journal
+    from core.rooms.models import Action
+
+    game = registry.get("tictactoe")
+    assert game is not None
+    rooms = [(await _room_of(game)) for _ in range(3)]
+    journal = Journal()
+    await journal.append(match_id=rooms[0].match.id, seq=1, seat=0, payload={"type": "mark", "cell": 0})
+    results = await asyncio.gather(
+        *(journal.append(match_id=r.match.id, seq=2, seat=1, payload={"type": "mark", "cell": 1}) for r in rooms),
+        journal.append(match_id=rooms[0].match.id, seq=1, seat=0, payload={"type": "mark", "cell": 2}),
+        return_exceptions=True,
+    )
+    assert results[:3] == [None, None, None] and isinstance(results[3], Exception)
+    stored = [(a.match_id, a.seq, a.payload["cell"]) async for a in Action.objects.order_by("match_id", "seq")]
+    assert stored == [(rooms[0].match.id, 1, 0), *((r.match.id, 2, 1) for r in rooms)]
+
+
+async def _room_of(game: Any) -> Any:
+    users = [await database_sync_to_async(guest_create)() for _ in range(2)]
+    return await runtime.create(game=game, options=game.Options(), public=True, creator=users[0], seated=users)

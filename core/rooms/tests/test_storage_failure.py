@@ -21,10 +21,10 @@ async def test_unsaved_move_is_reported_and_the_room_reloads(ws: Sockets, monkey
     await send(a, {"type": "mark", "cell": 4})
     await receive_until(b, "room.state", where=lambda m: m["seq"] == 1)
 
-    def broken(**kwargs: object) -> None:
+    def broken(rows: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store, "action_append", broken)
+    monkeypatch.setattr(store, "actions_append", broken)
     await send(b, {"type": "mark", "cell": 0})
     code_b, seen_b = await receive_close(b)
     code_a, seen_a = await receive_close(a)

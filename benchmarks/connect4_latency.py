@@ -158,15 +158,18 @@ async def run(args: argparse.Namespace) -> None:
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
 
     print(
-        f"games {args.games} ({sockets} sockets) opened in {opened:.1f}s; {args.seconds}s of play, one move per game every {args.interval}s"
+        f"games {args.games} ({sockets} sockets) opened in {opened:.1f}s; "
+        f"{args.seconds}s of play, one move per game every {args.interval}s"
     )
     print(
-        f"database: {server.env['DATABASE_URL'].split('://')[0]}; layer: {'redis' if os.environ.get('REDIS_URL') else 'in-memory'}"
+        f"database: {server.env['DATABASE_URL'].split('://')[0]}; "
+        f"layer: {'redis' if os.environ.get('REDIS_URL') else 'in-memory'}"
     )
     print(f"moves {len(latencies)} ({len(latencies) / args.seconds:.0f}/s), errors {errors}")
     print(
         f"CPU during play: server {100 * server_cpu / args.seconds:.0f}% of its core "
-        f"({1e3 * server_cpu / max(len(latencies), 1):.2f} ms per move), load client {100 * client_cpu / args.seconds:.0f}%"
+        f"({1e3 * server_cpu / max(len(latencies), 1):.2f} ms per move), "
+        f"load client {100 * client_cpu / args.seconds:.0f}%"
     )
     print(
         f"move -> opponent receives: p50 {pct(50):.2f} ms, p95 {pct(95):.2f} ms, p99 {pct(99):.2f} ms, "

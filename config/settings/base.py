@@ -84,7 +84,8 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the page views read while the room runtime writes; the timeout rides out short locks.
-    # synchronous=NORMAL under WAL: a commit survives a process crash (kill -9); only an OS crash may lose the last ones.
+    # synchronous=NORMAL under WAL: a commit survives a process crash (kill -9);
+    # only an OS crash may lose the last ones.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 20,

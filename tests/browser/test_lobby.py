@@ -24,6 +24,7 @@ async def _visitor(browser: Browser, server: LiveServer, width: int = 1200) -> t
 async def test_create_a_room_and_join_it_by_link(browser: Browser, parlor_server: LiveServer) -> None:
     """A private room's join link seats the second player; the watch link never does."""
     _, host, host_name = await _visitor(browser, parlor_server)
+    await host.select_option("#game", "tictactoe")
     await host.uncheck("#public")
     await host.get_by_role("button", name="Create room").click()
     await expect(host).to_have_url(re.compile(r"/room/[\w-]+/$"))

@@ -20,7 +20,7 @@ def tune_gc() -> None:
     """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(*settings.PARLOR["GC_THRESHOLDS"])
+    gc.set_threshold(*settings.PARLOR_GC_THRESHOLDS)
 
 
 class Lifespan:

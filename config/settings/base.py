@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "core.lobby",
     "games.tictactoe",
     "games.connect4",
+    "games.arena",
 ]
 
 MIDDLEWARE = [
@@ -141,8 +142,10 @@ PARLOR = {
     "NOTIFY_POLL": float(os.environ.get("PARLOR_NOTIFY_POLL", 0.5)),
     "ROOM_IDLE_UNLOAD": float(os.environ.get("PARLOR_ROOM_IDLE_UNLOAD", 30)),
     "CLAIM_AFTER": float(os.environ.get("PARLOR_CLAIM_AFTER", 30)),
-    "GC_THRESHOLDS": tuple(int(n) for n in os.environ.get("PARLOR_GC_THRESHOLDS", "20000,50,50").split(",")),
 }
+
+# Python's GC thresholds, applied at start-up after freezing the start-up heap (config/lifespan.py).
+PARLOR_GC_THRESHOLDS = tuple(int(n) for n in os.environ.get("PARLOR_GC_THRESHOLDS", "20000,50,50").split(","))
 
 LOGGING = {
     "version": 1,

@@ -17,11 +17,20 @@ if TYPE_CHECKING:
 
 
 class Codec(Protocol):
-    """Frames for one viewer: on arrival (``welcome``) and after each change (``frames``)."""
+    """Frames for one viewer: on arrival (``welcome``) and after each change (``frames``).
+
+    A ``shared`` codec sends every socket the same frames after a change (real-time snapshots),
+    so the runtime encodes them once per change for all its sockets, whatever their seat.
+    """
+
+    shared: bool
 
     def welcome(self, room: LiveRoom, viewer: Viewer) -> list[str]: ...
 
     def frames(self, room: LiveRoom, viewer: Viewer, events: list[Event]) -> list[str]: ...
+
+
+MAX_LISTED_SEATS = 50
 
 
 def room_message(room: LiveRoom, viewer: Viewer, events: list[Event]) -> wire.JSON:
@@ -37,7 +46,7 @@ def room_message(room: LiveRoom, viewer: Viewer, events: list[Event]) -> wire.JS
             "online": seat.user_id in online or bool(seat.bot),
             "away": round(now - room.away_since[seat.user_id], 1) if seat.user_id in room.away_since else None,
         }
-        for index, seat in enumerate(room.ordered_seats())
+        for index, seat in enumerate(room.ordered_seats()[:MAX_LISTED_SEATS])
     ]
     match = room.match
     room_json: wire.JSON = {
@@ -47,8 +56,10 @@ def room_message(room: LiveRoom, viewer: Viewer, events: list[Event]) -> wire.JS
         "status": room.status,
         "public": room.public,
         "min_players": room.game.min_players,
+        "drop_in": room.game.drop_in,
         "max_players": room.game.max_players,
         "seats": seats,
+        "players": len(players),
         "spectators": len(online - players),
         "match": match.number if match else None,
         "result": match.result if match else None,
@@ -68,6 +79,8 @@ def room_message(room: LiveRoom, viewer: Viewer, events: list[Event]) -> wire.JS
 
 class StateCodec:
     """Parlor's own protocol: the whole ``room.state`` after every change."""
+
+    shared = False
 
     def welcome(self, room: LiveRoom, viewer: Viewer) -> list[str]:
         return [wire.encode(room_message(room, viewer, []))]

@@ -9,6 +9,7 @@ import msgspec
 from core.transport import closecodes, groups, wire
 from core.transport.consumers import ParlorConsumer
 
+from . import registry
 from .codecs import STATE, Codec
 from .runtime import LiveRoom, RoomNotFound, runtime
 
@@ -42,6 +43,7 @@ class RoomConsumer(ParlorConsumer):
         """Attach to the room (loading it if needed) and join its notification group."""
         room_id = self.scope["url_route"]["kwargs"]["room_id"]
         try:
+            self.codec = registry.page_codec((await runtime.get(room_id)).game.slug)
             self.room = await runtime.attach(room_id, self)
         except RoomNotFound:
             self.push(wire.error("Room not found."))
@@ -60,7 +62,10 @@ class RoomConsumer(ParlorConsumer):
         return self.room
 
     async def on_sit(self, message: Sit) -> None:
-        await self._room().sit(self.user, message.key)
+        room = self._room()
+        await room.sit(self.user, message.key)
+        if self.codec.shared:
+            await room.refresh(self)
 
     async def on_leave(self, message: Empty) -> None:
         await self._room().leave(self.user)

@@ -61,6 +61,8 @@ class Game(ABC, Generic[S]):
 
     ``actions`` maps each message type a player may send (``{"type": name, ...}``) to the
     msgspec Struct that validates the rest of the message before ``apply`` sees it.
+    A ``drop_in`` game's match starts with the room and players join and leave it while it runs;
+    ``log_actions = False`` keeps high-frequency inputs out of the action log (the world is ephemeral).
     """
 
     slug: ClassVar[str]
@@ -69,6 +71,8 @@ class Game(ABC, Generic[S]):
     min_players: ClassVar[int]
     max_players: ClassVar[int]
     tick_hz: ClassVar[float | None] = None
+    drop_in: ClassVar[bool] = False
+    log_actions: ClassVar[bool] = True
     Options: ClassVar[type[msgspec.Struct]] = NoOptions
     actions: ClassVar[Mapping[str, type[msgspec.Struct]]]
     seat_labels: ClassVar[Sequence[str]] = ()
@@ -81,6 +85,14 @@ class Game(ABC, Generic[S]):
     @abstractmethod
     def apply(self, state: S, seat: int, action: Any) -> list[Event]:
         """Apply one validated action by ``seat``; raise IllegalAction, before any change, to refuse it."""
+
+    def join(self, state: S, seat: int, name: str) -> list[Event]:
+        """A player enters a running match (``drop_in`` games: real-time worlds)."""
+        return []
+
+    def leave(self, state: S, seat: int) -> list[Event]:
+        """A player's last socket closed during a running match (``drop_in`` games)."""
+        return []
 
     def tick(self, state: S, dt: float) -> list[Event]:
         """Advance a real-time game by ``dt`` seconds; only called when ``tick_hz`` is set."""

@@ -83,6 +83,7 @@ class LiveRoom:
         self.members: dict[Member, Viewer] = {}
         self.rematch: set[int] = set()
         self.away_since: dict[int, float] = {}
+        self.present: set[int] = set()
         self.lock = asyncio.Lock()
         self.closed = False
         self.tick_task: asyncio.Task[None] | None = None
@@ -92,7 +93,7 @@ class LiveRoom:
         self.join_url = reverse("rooms:join", args=[self.id, self.join_key])
         if self.match is not None:
             self._replay(record.actions)
-            if self.status == "playing":
+            if self.status == "playing" and not game.drop_in:
                 self.away_since = {uid: runtime.clock() for uid in self.match.players if not self._is_bot(uid)}
 
     # Who is who.
@@ -147,13 +148,28 @@ class LiveRoom:
         number = self.match.number + 1 if self.match else 1
         seed = secrets.randbits(62)
         self.match = await db(store.match_start)(room_id=self.id, number=number, seed=seed, players=players)
-        self.state = self.game.setup(len(players), self.options, random.Random(seed))
+        self.state = self.game.setup(0 if self.game.drop_in else len(players), self.options, random.Random(seed))
         self.seq = 0
         self.status = "playing"
         self.rematch.clear()
         online = self.online_users()
-        self.away_since = {uid: self.runtime.clock() for uid in players if uid not in online and not self._is_bot(uid)}
+        if self.game.drop_in:
+            self.present.clear()
+            for uid in players:
+                self._enter(uid)
+        else:
+            self.away_since = {
+                uid: self.runtime.clock() for uid in players if uid not in online and not self._is_bot(uid)
+            }
         self.resume()
+
+    def _enter(self, user_id: int) -> list[Event]:
+        """Put a drop-in player into the running world (once)."""
+        if self.match is None or user_id in self.present or user_id not in self.match.players:
+            return []
+        self.present.add(user_id)
+        name = next((seat.name for seat in self.seats if seat.user_id == user_id), "?")
+        return self.game.join(self.state, self.match.players.index(user_id), name)
 
     # What members may do (each under the lock).
 
@@ -164,28 +180,45 @@ class LiveRoom:
                 raise RoomNotFound(self.id)
             viewer = self.members[member] = self._viewer(member.user.pk)
             self.away_since.pop(member.user.pk, None)
+            events = self._enter(member.user.pk) if self.game.drop_in and self.status == "playing" else []
             for frame in member.codec.welcome(self, viewer):
                 member.push(frame)
-            self._publish([], skip=member)
+            self._publish(events, skip=member)
+
+    async def refresh(self, member: Member) -> None:
+        """Send one socket its welcome again (a shared codec's page after it took a seat)."""
+        async with self.lock:
+            if member in self.members:
+                viewer = self.members[member] = self._viewer(member.user.pk)
+                for frame in member.codec.welcome(self, viewer):
+                    member.push(frame)
 
     async def detach(self, member: Member) -> None:
-        """Remove a socket; its seat stays, and a player's absence starts counting."""
+        """Remove a socket; its seat stays and a player's absence starts counting (a drop-in player leaves)."""
         async with self.lock:
             if self.members.pop(member, None) is None:
                 return
             uid = member.user.pk
-            if self.status == "playing" and uid in self.player_ids() and uid not in self.online_users():
+            events: list[Event] = []
+            gone = uid not in self.online_users()
+            if self.game.drop_in and gone and uid in self.present and self.match is not None:
+                self.present.discard(uid)
+                events = self.game.leave(self.state, self.match.players.index(uid))
+                await db(store.seat_remove)(room_id=self.id, user_id=uid)
+                self.seats = [seat for seat in self.seats if seat.user_id != uid]
+            elif self.status == "playing" and uid in self.player_ids() and gone:
                 self.away_since[uid] = self.runtime.clock()
             if not self.members:
                 self.empty_since = self.runtime.clock()
-            self._publish([])
+            self._publish(events)
 
     async def sit(self, user: User, key: str | None) -> None:
         """Take a free seat: from a public room's lobby entry, or with the join link's key."""
         async with self.lock:
             if any(seat.user_id == user.pk for seat in self.seats):
                 return
-            if self.status != "waiting":
+            drop_in = self.game.drop_in and self.status == "playing"
+            if self.status != "waiting" and not drop_in:
                 raise IllegalAction("This game has already started; you can watch it.")
             if not self.public and key != self.join_key:
                 raise IllegalAction("This room is private: you need its join link to take a seat.")
@@ -195,6 +228,12 @@ class LiveRoom:
             index = min(set(range(self.game.max_players)) - taken)
             self.seats.append(await db(store.seat_add)(room_id=self.id, user_id=user.pk, index=index))
             self.seats.sort(key=lambda seat: seat.index)
+            if drop_in:
+                assert self.match is not None
+                if user.pk not in self.match.players:
+                    self.match.players.append(user.pk)
+                await self._changed(self._enter(user.pk))
+                return
             if len(self.seats) == self.game.max_players:
                 await self._start_match([seat.user_id for seat in self.seats])
             await self._changed([])
@@ -257,6 +296,8 @@ class LiveRoom:
             await self._finish(Outcome((seat,), "the opponent left"), [])
 
     def _playing_seat(self, user: User) -> int:
+        if self.game.drop_in:
+            raise IllegalAction("This world never ends: just leave when you want.")
         if self.status != "playing" or self.match is None:
             raise IllegalAction("There is no game in progress.")
         if user.pk not in self.match.players:
@@ -282,6 +323,10 @@ class LiveRoom:
     async def _apply(self, seat: int, kind: str, action: msgspec.Struct, mover: Member | None = None) -> None:
         """Apply, store, publish (the caller holds the lock); if storing fails, the room is dropped and reloads."""
         events = self.game.apply(self.state, seat, action)
+        if not self.game.log_actions:
+            if events:
+                self._publish(events)
+            return
         payload = {"type": kind, **msgspec.to_builtins(action)}
         assert self.match is not None
         try:
@@ -381,12 +426,12 @@ class LiveRoom:
         await self.runtime.announce(self.summary())
 
     def _publish(self, events: list[Event], skip: Member | None = None) -> None:
-        """Push the change to every socket, encoding it once per (codec, viewer)."""
-        frames: dict[tuple[Codec, Viewer], list[str]] = {}
+        """Push the change to every socket, encoding it once per (codec, viewer), or once per shared codec."""
+        frames: dict[object, list[str]] = {}
         for member, viewer in self.members.items():
             if member is skip:
                 continue
-            key = (member.codec, viewer)
+            key = member.codec if member.codec.shared else (member.codec, viewer)
             out = frames.get(key)
             if out is None:
                 out = frames[key] = member.codec.frames(self, viewer, events)
@@ -477,7 +522,8 @@ class RoomRuntime:
         )
         room = await self.get(created.pk)
         async with room.lock:
-            if len(room.seats) == game.max_players and room.status == "waiting":
+            full = len(room.seats) == game.max_players
+            if room.status == "waiting" and (full or game.drop_in):
                 await room._start_match([seat.user_id for seat in room.seats])
             await room._changed([])
         return room
@@ -488,16 +534,17 @@ class RoomRuntime:
             await listener(summary)
 
     async def sweep(self) -> None:
-        """Unload rooms nobody has watched for a while and that have no clock running."""
+        """Unload rooms nobody has watched for a while (an empty world stops ticking; it reloads on demand)."""
         idle_after = float(settings.PARLOR["ROOM_IDLE_UNLOAD"])
         for room in list(self.rooms.values()):
-            busy = room.tick_task is not None or room.bot_task is not None
-            if room.members or busy or self.clock() - room.empty_since < idle_after:
+            if room.members or room.bot_task is not None or self.clock() - room.empty_since < idle_after:
                 continue
             async with room.lock:
                 if not room.members:
                     room.closed = True
                     self.rooms.pop(room.id, None)
+                    if room.tick_task is not None:
+                        room.tick_task.cancel()
 
     async def reset(self) -> None:
         """Forget every room, stopping their loops (tests, shutdown)."""

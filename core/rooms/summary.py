@@ -6,6 +6,8 @@ from typing import Any
 
 from .protocol import JSON, Game
 
+LISTED = 8
+
 
 def room_summary(
     *,
@@ -17,17 +19,19 @@ def room_summary(
     join_url: str,
     watch_url: str,
 ) -> JSON:
-    """Public rooms show their join link (anyone may sit); private ones never appear in the lobby."""
+    """Public rooms show their join link while a seat is free (a drop-in world's too, while it runs)."""
     summary: JSON = {
         "id": room_id,
         "game": game.slug,
         "game_name": game.name,
         "status": status,
         "public": public,
-        "players": players,
+        "players": players[:LISTED],
+        "count": len(players),
         "max_players": game.max_players,
         "watch_url": watch_url,
     }
-    if public and status == "waiting" and len(players) < game.max_players:
+    joinable = status == "waiting" or (game.drop_in and status == "playing")
+    if public and joinable and len(players) < game.max_players:
         summary["join_url"] = join_url
     return summary

@@ -55,6 +55,8 @@ def _finished(room: LiveRoom) -> list[str]:
 class TutorialCodec:
     """Room updates in the tutorial's shapes: ``play`` per move, ``win`` at the end."""
 
+    shared = False
+
     def welcome(self, room: LiveRoom, viewer: Viewer) -> list[str]:
         """Every move so far (the tutorial's ``replay()``), then the result if the game is over."""
         if room.state is None:

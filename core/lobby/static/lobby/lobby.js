@@ -71,7 +71,7 @@ function renderRooms() {
   const list = document.getElementById("rooms");
   list.replaceChildren(...[...rooms.values()].map((room) => el("li", { class: "room-entry", dataset: { roomId: room.id } },
     el("strong", {}, room.game_name),
-    el("span", { class: "muted" }, ` ${room.status === "waiting" ? "waiting" : "playing"} · ${room.players.join(", ") || "empty"} (${room.players.length}/${room.max_players})`),
+    el("span", { class: "muted" }, ` ${room.status === "waiting" ? "waiting" : "playing"} · ${room.players.join(", ") || "empty"}${room.count > room.players.length ? "…" : ""} (${room.count}/${room.max_players})`),
     el("span", { class: "actions" },
       room.join_url ? el("a", { class: "button small primary", href: room.join_url }, "Join") : null,
       el("a", { class: "button small", href: room.watch_url }, "Watch")),

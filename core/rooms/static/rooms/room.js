@@ -8,6 +8,8 @@ const joinKey = root.dataset.joinKey ?? null;
 const socket = new ParlorSocket(`/ws/room/${root.dataset.roomId}/`);
 const game = await import(root.dataset.script);
 const board = game.mount(document.getElementById("board"), { send: (message) => socket.send(message) });
+// A game may receive frames of its own (a real-time game's snapshots) besides room.state.
+for (const type of board.types ?? []) socket.on(type, (message) => board.handle(message));
 let latest = null;
 let receivedAt = 0;
 let triedToSit = false;
@@ -26,6 +28,11 @@ function statusText(state) {
     if (you.seat !== null && result.winners.includes(you.seat)) return `You win! (${result.reason})`;
     if (you.seat !== null) return `You lose: ${winners.map((s) => s.user.name).join(", ")} won (${result.reason}).`;
     return `${winners.map((s) => `${s.user.name} (${s.label})`).join(", ")} won: ${result.reason}.`;
+  }
+  if (room.drop_in) {
+    return you.seat !== null
+      ? "You're in: your ship turns toward the pointer; hold the button to thrust, right-click or space to fire."
+      : `${room.players} playing. Take a seat to join.`;
   }
   if (room.turn.includes(you.seat)) return "Your turn.";
   const computer = room.turn.map((seat) => room.seats[seat]).find((seat) => seat.user.bot);
@@ -71,7 +78,8 @@ function render(state) {
   document.getElementById("watch-link").value = new URL(room.watch_url, location.href).href;
   document.getElementById("join-row").hidden = !room.join_url;
   if (room.join_url) document.getElementById("join-link").value = new URL(room.join_url, location.href).href;
-  const canSit = room.status === "waiting" && !you.seated && room.seats.length < room.max_players && (room.public || joinKey);
+  const open = room.status === "waiting" || (room.drop_in && room.status === "playing");
+  const canSit = open && !you.seated && room.players < room.max_players && (room.public || joinKey);
   document.getElementById("sit").hidden = !canSit;
   document.getElementById("leave").hidden = !(room.status === "waiting" && you.seated);
   document.getElementById("start").hidden = !(room.status === "waiting" && you.seated && room.seats.length >= room.min_players);
@@ -93,7 +101,8 @@ function render(state) {
 attachCommon(socket).on("room.state", (state) => {
   latest = state;
   receivedAt = performance.now();
-  if (joinKey && !triedToSit && state.room.status === "waiting" && !state.you.seated) {
+  const open = state.room.status === "waiting" || (state.room.drop_in && state.room.status === "playing");
+  if (joinKey && !triedToSit && open && !state.you.seated) {
     triedToSit = true;
     socket.send({ type: "room.sit", key: joinKey });
   }

@@ -1,0 +1,75 @@
+"""The seed's protocol on ``/ws/arena/``, so its own client plays in Parlor's arena unchanged.
+
+| client → server | server → client |
+|---|---|
+| (connect) | ``{"type": "playerId", "playerId": ID}`` first; your ship is in the world |
+| ``{"type": "mouseDown" \\| "mouseUp", "playerId": ID}`` | ``{"type": "stateUpdate", "objects": [...]}`` every tick |
+| ``{"type": "facing", "playerId": ID, "facing": radians}`` | ``{"type": "error", "message": ...}`` for bad input |
+
+The ``playerId`` a client sends is ignored: a socket only ever steers the ship of its own seat.
+Every seed client joins the main arena: the oldest public arena room, created on demand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+import msgspec
+from channels.db import database_sync_to_async
+
+from core.lobby.services import room_open
+from core.rooms.codecs import Codec
+from core.rooms.models import Room
+from core.rooms.protocol import IllegalAction
+from core.rooms.runtime import LiveRoom, runtime
+from core.transport import closecodes, wire
+from core.transport.consumers import ParlorConsumer
+
+from .codecs import SEED
+from .rules import Arena
+
+_creating = asyncio.Lock()
+
+
+@database_sync_to_async
+def _main_arena_id() -> str | None:
+    rooms = Room.objects.filter(game=Arena.slug, public=True, status=Room.Status.PLAYING).order_by("created_at")
+    return rooms.values_list("pk", flat=True).first()
+
+
+class SeedConsumer(ParlorConsumer):
+    """One seed client: a ship in the main arena, steered by its messages."""
+
+    routes: ClassVar[dict[str, tuple[type[msgspec.Struct], str]]] = dict(ParlorConsumer.routes)
+    notifications = False
+    codec: Codec = SEED
+    room: LiveRoom | None = None
+
+    async def opened(self) -> None:
+        """Take a seat in the main arena, say which ship is ours, then receive every tick."""
+        async with _creating:
+            room_id = await _main_arena_id()
+            if room_id is None:
+                room_id = (await room_open(user=self.user, game=Arena.slug, options={}, public=True)).id
+        room = await runtime.get(room_id)
+        try:
+            await room.sit(self.user, None)
+        except IllegalAction as exc:
+            self.push(wire.error(str(exc)))
+            self.shut(closecodes.ROOM_NOT_FOUND)
+            return
+        assert room.match is not None
+        self.send_json({"type": "playerId", "playerId": str(room.match.players.index(self.user.pk))})
+        self.room = await runtime.attach(room_id, self)
+
+    async def unknown(self, message: wire.JSON) -> None:
+        """Inputs go to the player's own ship, whatever ``playerId`` they carry."""
+        if self.room is None:
+            raise wire.BadMessage("You are not in the arena.")
+        await self.room.act(self, message)
+
+    async def closed(self) -> None:
+        """Leaving removes the ship."""
+        if self.room is not None:
+            await self.room.detach(self)

@@ -1,23 +1,18 @@
 """Arena at 20 Hz: how many players the seed's arena and Parlor's arena each hold, measured in one run.
 
-Both servers speak the seed tutorial's arena protocol: the server sends {"type":"playerId",...} first,
-then {"type":"stateUpdate","objects":[...]} about every 50 ms; each client sends
-{"type":"facing","playerId":ID,"facing":rad} every 50 ms and mouseDown/mouseUp.
+Both speak the seed tutorial's protocol: the server sends {"type":"playerId",...} first, then
+{"type":"stateUpdate","objects":[...]} about every 50 ms; clients send {"type":"facing",...} every 50 ms and
+mouseDown/mouseUp. Baseline: ../shared/baselines/seed_arena (tutorial consumer, in-memory layer) copied to
+--baseline-cache outside the repository with its own venv (pip install Django channels daphne, once), served
+by Daphne on /ws/game/. Parlor: uvicorn on a fresh database as the e2e tests start it (LiveServer), /ws/arena/.
 
-* Baseline: ../shared/baselines/seed_arena (the tutorial's Channels consumer, in-memory layer), copied to
-  a cache directory outside the repository (default /tmp/parlor-bench-baseline) with its own venv
-  (``python3 -m venv`` + ``pip install Django channels daphne``, once), run by Daphne on /ws/game/.
-* Parlor: uvicorn on a fresh database, started like the end-to-end tests (tests.server.LiveServer), /ws/arena/.
-
-Each server runs pinned to CPU 0; this process (the load client, one asyncio loop) pins itself to CPU 1.
-For each step N the client adds connections until N are open (each reads its playerId, then sends facing
-every 50 ms, slowly rotating, and toggles mouseDown/mouseUp every second), waits --settle seconds, then
-measures a --window seconds window. The gap sample is every interval between consecutive stateUpdate
-arrivals (time.perf_counter) of every client that ends inside the window, plus each client's still-open
-gap at the window's end (so a stalled server shows up as a long gap, not as no sample). "Held" at N
-means p95 gap <= 60 ms and p99 <= 100 ms with all N clients connected. A server stops ramping after two
-failed steps in a row. Server CPU comes from /proc/PID/stat, client CPU from time.process_time; the
-client's should stay well under 100 % or the figures are the client's, not the server's.
+Servers run pinned to CPU 0; this process (the load client, one asyncio loop) pins itself to CPU 1. At each
+step N it opens connections until N are up (each reads its playerId, then sends facing every 50 ms, slowly
+rotating, and toggles thrust every second), waits --settle s, then measures --window s. The gaps are every
+interval between consecutive stateUpdate arrivals (perf_counter) of each client ending inside the window, plus
+each client's gap still open at its end (a stalled server shows as a long gap, not as no sample). "Held":
+p95 gap <= 60 ms and p99 <= 100 ms with all N connected; a ramp ends after --stop-after failed steps in a row.
+CPU: the server's from /proc/PID/stat, the client's from process_time (above 80 % the step is flagged "!").
 
     .venv/bin/python benchmarks/arena_compat.py --steps 20,50,100,200,300 --window 10
     .venv/bin/python benchmarks/arena_compat.py --only parlor --steps 100,300,500,1000 --json /tmp/arena.json
@@ -43,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.connection import broadcast
 from websockets.exceptions import ConnectionClosed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,14 +47,22 @@ sys.path.insert(0, str(ROOT))
 from tests.server import LiveServer, free_port  # noqa: E402
 
 TICK = 0.05
+SLOTS = 10  # input is sent from one task in SLOTS phases per tick, so clients don't all send at once
 CONNECT_BATCH = 25
 TIMEOUT = 10.0  # every wait on a server (handshake, first message, close) is bounded by this
+VERSIONS = "import importlib.metadata as m; print(*(f'{x} {m.version(x)}' for x in ('Django', 'channels', 'daphne')))"
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu0_busy() -> float:
+    """Seconds CPU 0 ran processes (user, nice, system) or was stolen by the hypervisor; not interrupts."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\ncpu0 ", 1)[1].split()[:8]]
+    return (ticks[0] + ticks[1] + ticks[2] + ticks[7]) / os.sysconf("SC_CLK_TCK")
 
 
 def is_state(frame: bytes) -> bool:
@@ -77,8 +81,8 @@ class Player:
         self.phase = rng.uniform(0, 2 * math.pi)
         self.arrivals: list[float] = []
         self.alive = self.opened = self.closing = False
-        self.errors = 0
-        self.tasks: list[asyncio.Task[None]] = []
+        self.errors, self.ticks, self.failure = 0, 0, ""
+        self.reader: asyncio.Task[None] | None = None
 
     async def open(self, url: str) -> bool:
         try:
@@ -91,10 +95,13 @@ class Player:
                 if not is_state(message) and json.loads(message).get("type") == "playerId":
                     self.pid = json.dumps(json.loads(message)["playerId"])  # echoed verbatim
                     break
-        except (OSError, TimeoutError, ConnectionClosed, ValueError, KeyError):
+        except (OSError, TimeoutError, ConnectionClosed, ValueError, KeyError) as error:
+            self.failure = f"{type(error).__name__}: {error}"
             return False
         self.alive = self.opened = True
-        self.tasks = [asyncio.create_task(self.read()), asyncio.create_task(self.send())]
+        self.down = f'{{"type":"mouseDown","playerId":{self.pid}}}'
+        self.up = f'{{"type":"mouseUp","playerId":{self.pid}}}'
+        self.reader = asyncio.create_task(self.read())
         return True
 
     async def read(self) -> None:
@@ -110,46 +117,51 @@ class Player:
                 self.errors += 1
             self.alive = False
 
-    async def send(self) -> None:
-        pid, ticks, due = self.pid, 0, time.perf_counter()
-        down, up = f'{{"type":"mouseDown","playerId":{pid}}}', f'{{"type":"mouseUp","playerId":{pid}}}'
-        try:
-            while True:
-                facing = (self.phase + 0.5 * due) % (2 * math.pi)
-                await self.ws.send(f'{{"type":"facing","playerId":{pid},"facing":{facing:.4f}}}')
-                if ticks % 20 == 0:
-                    await self.ws.send(down if ticks % 40 == 0 else up)
-                ticks += 1
-                due += TICK
-                await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        except ConnectionClosed:
-            pass  # read() counts the error
+    def send(self, now: float) -> None:
+        """This tick's input: facing, slowly rotating, and every second thrust on or off.
+
+        broadcast() to one connection writes without awaiting (a send never blocks the shared input task)."""
+        facing = (self.phase + 0.5 * now) % (2 * math.pi)
+        broadcast([self.ws], f'{{"type":"facing","playerId":{self.pid},"facing":{facing:.4f}}}')
+        if self.ticks % 20 == 0:
+            broadcast([self.ws], self.down if self.ticks % 40 == 0 else self.up)
+        self.ticks += 1
 
     async def close(self) -> None:
         self.closing = True
-        for task in self.tasks:
-            task.cancel()
+        if self.reader is not None:
+            self.reader.cancel()
         if hasattr(self, "ws"):
             self.ws.transport.abort()
+
+
+async def send_input(players: list[Player]) -> None:
+    """Every connected client's input at 20 Hz, from one task: client i sends in phase i % SLOTS of a tick."""
+    due, slot = time.perf_counter(), 0
+    while True:
+        for player in players[slot::SLOTS]:
+            if player.alive:
+                player.send(due)
+        slot = (slot + 1) % SLOTS
+        due += TICK / SLOTS
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
 
 
 def percentile(ordered: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else math.nan
 
 
-async def measure(
-    players: list[Player], n: int, failures: int, pid: int, window: float, settle: float
-) -> dict[str, Any]:
+async def measure(players: list[Player], n: int, failures: int, pid: int, args: argparse.Namespace) -> dict[str, Any]:
     """Settle, then one window: gaps, rates, CPU."""
-    await asyncio.sleep(settle)
+    await asyncio.sleep(args.settle)
     gc.collect()
     gc.freeze()  # keep the client's own full collections out of the arrival times
     errors_before = sum(p.errors for p in players)
     for p in players:
         del p.arrivals[:-1]  # keep the last arrival as the anchor of the first gap
-    server0, client0, t0 = cpu_seconds(pid), time.process_time(), time.perf_counter()
-    await asyncio.sleep(window)
-    t1, client1, server1 = time.perf_counter(), time.process_time(), cpu_seconds(pid)
+    server0, client0, core0, t0 = cpu_seconds(pid), time.process_time(), cpu0_busy(), time.perf_counter()
+    await asyncio.sleep(args.window)
+    t1, client1, server1, core1 = time.perf_counter(), time.process_time(), cpu_seconds(pid), cpu0_busy()
     gaps: list[float] = []
     received = 0
     for p in (p for p in players if p.opened):  # clients that never connected count as failures only
@@ -166,8 +178,10 @@ async def measure(
         "p99": percentile(gaps, 99), "max": gaps[-1] if gaps else math.nan, "gaps": len(gaps),
         "msgs_per_s": received / (t1 - t0), "per_client_hz": received / (t1 - t0) / max(live, 1),
         "server_cpu": 100 * (server1 - server0) / (t1 - t0), "client_cpu": 100 * (client1 - client0) / (t1 - t0),
+        "cpu0_other": max(0.0, 100 * (core1 - core0 - (server1 - server0)) / (t1 - t0)),
     }  # fmt: skip
     stats["held"] = live == n and stats["p95"] <= 60 and stats["p99"] <= 100
+    stats["client_bound"] = stats["client_cpu"] > 80  # then the figures may be the client's, not the server's
     return stats
 
 
@@ -177,6 +191,7 @@ async def ramp(name: str, url: str, proc: subprocess.Popen[bytes], args: argpars
     players: list[Player] = []
     results: list[dict[str, Any]] = []
     failures, failed_in_row = 0, 0
+    sender = asyncio.create_task(send_input(players))
     try:
         for n in args.steps:
             if proc.poll() is not None:
@@ -186,24 +201,28 @@ async def ramp(name: str, url: str, proc: subprocess.Popen[bytes], args: argpars
             while len(players) < n:
                 batch = [Player(rng) for _ in range(min(CONNECT_BATCH, n - len(players)))]
                 opened = await asyncio.gather(*(p.open(url) for p in batch))
+                if False in opened and not failures:
+                    print(f"  {name}: connect failed: {batch[opened.index(False)].failure}", flush=True)
                 failures += opened.count(False)
                 players.extend(batch)
             ramp_s = time.perf_counter() - started
-            stats = await measure(players, n, failures, proc.pid, args.window, args.settle)
+            stats = await measure(players, n, failures, proc.pid, args)
             stats["ramp_s"] = ramp_s
             results.append(stats)
+            s = stats
             print(
-                f"  {name} N={n}: {stats['connected']} connected ({failures} failed, {stats['errors']} dropped), "
-                f"gap p50/p95/p99/max {stats['p50']:.0f}/{stats['p95']:.0f}/{stats['p99']:.0f}/{stats['max']:.0f} ms, "
-                f"{stats['msgs_per_s']:.0f} msg/s ({stats['per_client_hz']:.1f} Hz each), "
-                f"server CPU {stats['server_cpu']:.0f}%, client CPU {stats['client_cpu']:.0f}%, "
-                f"{'held' if stats['held'] else 'NOT held'}",
+                f"  {name} N={n}: {s['connected']} connected ({failures} failed, {s['errors']} dropped), "
+                f"gap p50/p95/p99/max {s['p50']:.0f}/{s['p95']:.0f}/{s['p99']:.0f}/{s['max']:.0f} ms, "
+                f"{s['msgs_per_s']:.0f} msg/s ({s['per_client_hz']:.1f} Hz each), CPU server {s['server_cpu']:.0f}%, "
+                f"client {s['client_cpu']:.0f}%{' (client-bound!)' if s['client_bound'] else ''}, "
+                f"others on CPU 0 {s['cpu0_other']:.0f}%: {'held' if s['held'] else 'NOT held'}",
                 flush=True,
             )
             failed_in_row = 0 if stats["held"] else failed_in_row + 1
-            if failed_in_row == args.stop_after:
+            if args.stop_after and failed_in_row >= args.stop_after:
                 break
     finally:
+        sender.cancel()
         await asyncio.gather(*(p.close() for p in players), return_exceptions=True)
         gc.unfreeze()
     return results
@@ -222,11 +241,6 @@ def prepare_baseline(source: Path, cache: Path) -> Path:
         if done.returncode:
             raise RuntimeError(f"pip install failed: {done.stdout[-1500:]}{done.stderr[-1500:]}")
     return venv
-
-
-def versions(python: str, modules: str) -> str:
-    code = f"import importlib.metadata as m; print(' '.join(x + ' ' + m.version(x) for x in '{modules}'.split()))"
-    return subprocess.run([python, "-c", code], capture_output=True, text=True).stdout.strip()
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -258,8 +272,8 @@ async def run_baseline(args: argparse.Namespace) -> dict[str, Any]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"daphne did not start; see {log}") from None
                 time.sleep(0.1)
-        installed = versions(str(venv / "bin" / "python"), "Django channels daphne")
-        print(f"baseline: daphne pid {proc.pid} on :{port}, {installed}", flush=True)
+        installed = subprocess.run([venv / "bin" / "python", "-c", VERSIONS], capture_output=True, text=True).stdout
+        print(f"baseline: daphne pid {proc.pid} on :{port}, {installed.strip()}", flush=True)
         steps = await ramp("baseline", f"ws://127.0.0.1:{port}/ws/game/", proc, args)
     finally:
         stop(proc)
@@ -302,9 +316,10 @@ def report(results: dict[str, dict[str, Any]]) -> None:
             gaps = f"{s['p50']:.0f}/{s['p95']:.0f}/{s['p99']:.0f}/{s['max']:.0f}"
             fail = s["n"] - s["connected"]
             line += (f" | {gaps:>32} {s['msgs_per_s']:6.0f} {s['server_cpu']:4.0f} {s['client_cpu']:4.0f} "
-                     f"{fail:4d} {'yes' if s['held'] else 'no':>4}")  # fmt: skip
+                     f"{fail:4d} {('yes' if s['held'] else 'no') + ('!' if s['client_bound'] else ''):>4}")  # fmt: skip
         print(line)
-    print("\n(held: p95 gap <= 60 ms and p99 <= 100 ms with all N connected; fail = clients not connected at the end)")
+    print("\nheld: p95 gap <= 60 ms and p99 <= 100 ms with all N connected; fail: clients not connected at the end;")
+    print("!: load client above 80 % CPU, so that step measured the client as much as the server")
     summary = ", ".join(f"{name} {held(results[name]['steps'])}" for name in names)
     if len(names) == 2:
         base, ours = held(results["baseline"]["steps"]), held(results["parlor"]["steps"])
@@ -346,10 +361,8 @@ def main() -> None:
     results = asyncio.run(run(args))
     report(results)
     if args.json:
-        args.json.write_text(json.dumps({"args": {**vars(args), "json": str(args.json),
-                                          "baseline_src": str(args.baseline_src),
-                                          "baseline_cache": str(args.baseline_cache)},
-                                         "results": results}, indent=1))  # fmt: skip
+        options = {key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()}
+        args.json.write_text(json.dumps({"args": options, "results": results}, indent=1))
 
 
 if __name__ == "__main__":

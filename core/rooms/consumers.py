@@ -24,7 +24,29 @@ class Empty(msgspec.Struct, forbid_unknown_fields=True):
     """A platform message with no fields (``room.leave``, ``room.start``, ``room.rematch``, ...)."""
 
 
-class RoomConsumer(ParlorConsumer):
+class RoomMemberConsumer(ParlorConsumer):
+    """A socket that belongs to one room once attached: anything not routed is a game action."""
+
+    room: LiveRoom | None = None
+    codec: Codec = STATE
+    outside_message: ClassVar[str] = "This room is not available; reload the page."
+
+    def _room(self) -> LiveRoom:
+        if self.room is None or self.room.closed:
+            raise wire.BadMessage(self.outside_message)
+        return self.room
+
+    async def unknown(self, message: wire.JSON) -> None:
+        """Game actions go to the room, for this socket's own seat."""
+        await self._room().act(self, message)
+
+    async def closed(self) -> None:
+        """Detach; the seat stays for when the player comes back (a drop-in player leaves the world)."""
+        if self.room is not None:
+            await self.room.detach(self)
+
+
+class RoomConsumer(RoomMemberConsumer):
     """One socket in one room: players act, everyone receives ``room.state``."""
 
     routes: ClassVar[dict[str, tuple[type[msgspec.Struct], str]]] = {
@@ -36,8 +58,6 @@ class RoomConsumer(ParlorConsumer):
         "room.resign": (Empty, "on_resign"),
         "room.claim": (Empty, "on_claim"),
     }
-    codec: Codec = STATE
-    room: LiveRoom | None = None
 
     async def opened(self) -> None:
         """Attach to the room (loading it if needed) and join its notification group."""
@@ -50,16 +70,6 @@ class RoomConsumer(ParlorConsumer):
             self.shut(closecodes.ROOM_NOT_FOUND)
             return
         await self.join_group(groups.room_group(room_id))
-
-    async def closed(self) -> None:
-        """Detach; the seat stays for when the player comes back."""
-        if self.room is not None:
-            await self.room.detach(self)
-
-    def _room(self) -> LiveRoom:
-        if self.room is None or self.room.closed:
-            raise wire.BadMessage("This room is not available; reload the page.")
-        return self.room
 
     async def on_sit(self, message: Sit) -> None:
         room = self._room()
@@ -81,7 +91,3 @@ class RoomConsumer(ParlorConsumer):
 
     async def on_claim(self, message: Empty) -> None:
         await self._room().claim(self.user)
-
-    async def unknown(self, message: wire.JSON) -> None:
-        """Anything else is an action for the game."""
-        await self._room().act(self, message)

@@ -13,18 +13,16 @@ Every seed client joins the main arena: the oldest public arena room, created on
 from __future__ import annotations
 
 import asyncio
-from typing import ClassVar
 
-import msgspec
 from channels.db import database_sync_to_async
 
 from core.lobby.services import room_open
 from core.rooms.codecs import Codec
+from core.rooms.consumers import RoomMemberConsumer
 from core.rooms.models import Room
 from core.rooms.protocol import IllegalAction
-from core.rooms.runtime import LiveRoom, runtime
+from core.rooms.runtime import runtime
 from core.transport import closecodes, wire
-from core.transport.consumers import ParlorConsumer
 
 from .codecs import SEED
 from .rules import Arena
@@ -38,13 +36,12 @@ def _main_arena_id() -> str | None:
     return rooms.values_list("pk", flat=True).first()
 
 
-class SeedConsumer(ParlorConsumer):
+class SeedConsumer(RoomMemberConsumer):
     """One seed client: a ship in the main arena, steered by its messages."""
 
-    routes: ClassVar[dict[str, tuple[type[msgspec.Struct], str]]] = dict(ParlorConsumer.routes)
     notifications = False
     codec: Codec = SEED
-    room: LiveRoom | None = None
+    outside_message = "You are not in the arena."
 
     async def opened(self) -> None:
         """Take a seat in the main arena, say which ship is ours, then receive every tick."""
@@ -62,14 +59,3 @@ class SeedConsumer(ParlorConsumer):
         assert room.match is not None
         self.send_json({"type": "playerId", "playerId": str(room.match.players.index(self.user.pk))})
         self.room = await runtime.attach(room_id, self)
-
-    async def unknown(self, message: wire.JSON) -> None:
-        """Inputs go to the player's own ship, whatever ``playerId`` they carry."""
-        if self.room is None:
-            raise wire.BadMessage("You are not in the arena.")
-        await self.room.act(self, message)
-
-    async def closed(self) -> None:
-        """Leaving removes the ship."""
-        if self.room is not None:
-            await self.room.detach(self)

@@ -22,11 +22,11 @@ from channels.db import database_sync_to_async
 
 from core.lobby.services import room_open
 from core.rooms.codecs import Codec
+from core.rooms.consumers import RoomMemberConsumer
 from core.rooms.models import Room
 from core.rooms.protocol import Event
 from core.rooms.runtime import LiveRoom, RoomNotFound, runtime
 from core.transport import wire
-from core.transport.consumers import ParlorConsumer
 
 from .rules import PLAYERS, ConnectFour
 
@@ -88,16 +88,16 @@ def _room_id(*, join: str | None = None, watch: str | None = None) -> str | None
     return found.values_list("pk", flat=True).first()
 
 
-class TutorialConsumer(ParlorConsumer):
+class TutorialConsumer(RoomMemberConsumer):
     """One tutorial client: the first message says whether it starts, joins or watches a game."""
 
     routes: ClassVar[dict[str, tuple[type[msgspec.Struct], str]]] = {
-        **ParlorConsumer.routes,
+        **RoomMemberConsumer.routes,
         "init": (Init, "on_init"),
     }
     notifications = False
     codec: Codec = TutorialCodec()
-    room: LiveRoom | None = None
+    outside_message = 'Send {"type": "init"} first.'
 
     async def on_init(self, message: Init) -> None:
         """Start (red), join (yellow) or watch, as the tutorial's ``handler()`` does."""
@@ -119,14 +119,3 @@ class TutorialConsumer(ParlorConsumer):
         room = await room_open(user=self.user, game=ConnectFour.slug, options={}, public=False)
         self.room = await runtime.attach(room.id, self)
         self.send_json({"type": "init", "join": room.join_key, "watch": room.id})
-
-    async def unknown(self, message: wire.JSON) -> None:
-        """Moves go to the game once the socket is in one."""
-        if self.room is None:
-            raise wire.BadMessage('Send {"type": "init"} first.')
-        await self.room.act(self, message)
-
-    async def closed(self) -> None:
-        """Leave the room; the seat stays (unlike the tutorial, the game survives its creator)."""
-        if self.room is not None:
-            await self.room.detach(self)

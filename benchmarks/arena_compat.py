@@ -39,7 +39,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.connection import broadcast
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, WebSocketException
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -95,7 +95,7 @@ class Player:
                 if not is_state(message) and json.loads(message).get("type") == "playerId":
                     self.pid = json.dumps(json.loads(message)["playerId"])  # echoed verbatim
                     break
-        except (OSError, TimeoutError, ConnectionClosed, ValueError, KeyError) as error:
+        except (OSError, TimeoutError, WebSocketException, ValueError, KeyError) as error:
             self.failure = f"{type(error).__name__}: {error}"
             return False
         self.alive = self.opened = True
@@ -295,8 +295,9 @@ async def run_parlor(args: argparse.Namespace) -> dict[str, Any]:
     return {"server": f"parlor: uvicorn, {layer} layer, /ws/arena/", "steps": steps}
 
 
-def held(steps: list[dict[str, Any]]) -> int:
-    return max((s["n"] for s in steps if s["held"]), default=0)
+def held(steps: list[dict[str, Any]]) -> tuple[int, str]:
+    """The largest N held, and "+" when the ramp ended on a held step (then it is only a lower bound)."""
+    return max((s["n"] for s in steps if s["held"]), default=0), "+" if steps and steps[-1]["held"] else ""
 
 
 def report(results: dict[str, dict[str, Any]]) -> None:
@@ -320,10 +321,11 @@ def report(results: dict[str, dict[str, Any]]) -> None:
         print(line)
     print("\nheld: p95 gap <= 60 ms and p99 <= 100 ms with all N connected; fail: clients not connected at the end;")
     print("!: load client above 80 % CPU, so that step measured the client as much as the server")
-    summary = ", ".join(f"{name} {held(results[name]['steps'])}" for name in names)
+    summary = ", ".join(f"{name} {''.join(map(str, held(results[name]['steps'])))}" for name in names)
     if len(names) == 2:
-        base, ours = held(results["baseline"]["steps"]), held(results["parlor"]["steps"])
-        summary += f", ratio parlor/baseline {ours / base:.1f}" if base else ", ratio n/a"
+        (base, base_more), (ours, more) = held(results["baseline"]["steps"]), held(results["parlor"]["steps"])
+        ratio = f"{ours / base:.1f}{more}{' (the baseline never failed)' if base_more else ''}" if base else "n/a"
+        summary += f", ratio parlor/baseline {ratio}"
     print(f"held: {summary}")
 
 

@@ -137,6 +137,7 @@ PARLOR = {
     "RATE_BURST": float(os.environ.get("PARLOR_RATE_BURST", 60)),
     "RATE_STRIKES": int(os.environ.get("PARLOR_RATE_STRIKES", 50)),
     "OUTBOX_SIZE": int(os.environ.get("PARLOR_OUTBOX_SIZE", 256)),
+    "STALL_TIMEOUT": float(os.environ.get("PARLOR_STALL_TIMEOUT", 5)),
     "PRESENCE_HEARTBEAT": float(os.environ.get("PARLOR_PRESENCE_HEARTBEAT", 5)),
     "PRESENCE_EXPIRY": float(os.environ.get("PARLOR_PRESENCE_EXPIRY", 15)),
     "NOTIFY_POLL": float(os.environ.get("PARLOR_NOTIFY_POLL", 0.5)),

@@ -53,6 +53,8 @@ class Member(Protocol):
 
     def push(self, frame: str) -> None: ...
 
+    def push_latest(self, frame: str) -> None: ...
+
     def shut(self, code: int) -> None: ...
 
 
@@ -426,17 +428,24 @@ class LiveRoom:
         await self.runtime.announce(self.summary())
 
     def _publish(self, events: list[Event], skip: Member | None = None) -> None:
-        """Push the change to every socket, encoding it once per (codec, viewer), or once per shared codec."""
+        """Push the change to every socket, encoding it once per (codec, viewer), or once per shared codec.
+
+        A shared codec's frames are snapshots: a socket that has not sent the last one gets only the newest.
+        """
         frames: dict[object, list[str]] = {}
         for member, viewer in self.members.items():
             if member is skip:
                 continue
-            key = member.codec if member.codec.shared else (member.codec, viewer)
+            shared = member.codec.shared
+            key = member.codec if shared else (member.codec, viewer)
             out = frames.get(key)
             if out is None:
                 out = frames[key] = member.codec.frames(self, viewer, events)
             for frame in out:
-                member.push(frame)
+                if shared:
+                    member.push_latest(frame)
+                else:
+                    member.push(frame)
 
     def summary(self) -> wire.JSON:
         """This room as the lobby lists it."""

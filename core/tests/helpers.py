@@ -38,9 +38,11 @@ def session_for(user: User) -> str:
     return str(client.cookies["sessionid"].value)
 
 
-def communicator(path: str, *, session: str | None = None, origin: str | None = None) -> WebsocketCommunicator:
+def communicator(
+    path: str, *, session: str | None = None, origin: str | None = None, extra: list[tuple[bytes, bytes]] | None = None
+) -> WebsocketCommunicator:
     """A communicator for ``path`` through OriginCheck and AuthMiddlewareStack."""
-    headers: list[tuple[bytes, bytes]] = []
+    headers: list[tuple[bytes, bytes]] = list(extra or [])
     if session is not None:
         headers.append((b"cookie", f"sessionid={session}".encode()))
     if origin is not None:
@@ -118,6 +120,12 @@ class Sockets:
         self.open.append(comm)
         accepted, detail = await comm.connect(timeout=5)
         return comm, accepted, detail
+
+    def communicator(self, path: str, headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator:
+        """An anonymous communicator with extra headers, not yet connected; closed at teardown."""
+        comm = communicator(path, extra=headers)
+        self.open.append(comm)
+        return comm
 
     async def connect(
         self, path: str, user: User | None = None, *, session: str | None = None, origin: str | None = None

@@ -1,9 +1,11 @@
 """The base of every Parlor websocket: identity, limits, validation, notifications, presence.
 
 Consumers stay thin: they turn frames into validated calls and push what the services
-return. All outbound frames go through one bounded outbox per socket, so a slow reader
-never blocks a room's fan-out; overflowing it closes the socket (the client reconnects
-and receives the full state).
+return. All outbound frames go through one outbox per socket, drained by its own writer task,
+so a slow reader never blocks a room's fan-out:
+- reliable frames queue, bounded; overflowing closes the socket (the client reconnects and gets the full state);
+- snapshots (``push_latest``) take one slot: a newer one replaces the one not yet sent;
+- a send blocked for PARLOR["STALL_TIMEOUT"] seconds drops the client (it leaves its room).
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 import msgspec
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -64,7 +68,10 @@ class ParlorConsumer(AsyncWebsocketConsumer):
         self.strikes = 0
         self.strike_window = 0.0
         self.last_warning = 0.0
-        self.outbox: asyncio.Queue[str | None] = asyncio.Queue(int(limits["OUTBOX_SIZE"]))
+        self.reliable: deque[str | None] = deque()
+        self.latest: str | None = None
+        self.wake = asyncio.Event()
+        self.sending_since: float | None = None
         self.closing = False
         self.joined: list[str] = []
         await self.accept()
@@ -142,39 +149,65 @@ class ParlorConsumer(AsyncWebsocketConsumer):
 
     def push(self, frame: str) -> None:
         """Queue an encoded frame; a socket that cannot keep up is closed, never waited for."""
-        if self.closing:
+        if self.closing or self._stalled():
             return
-        try:
-            self.outbox.put_nowait(frame)
-        except asyncio.QueueFull:
+        if len(self.reliable) >= settings.PARLOR["OUTBOX_SIZE"]:
             log.warning("closing slow socket user=%s", self.user.pk)
             self.shut(closecodes.TOO_SLOW)
+            return
+        self.reliable.append(frame)
+        self.wake.set()
+
+    def push_latest(self, frame: str) -> None:
+        """Offer a snapshot: it replaces any snapshot this socket has not been sent yet."""
+        if self.closing or self._stalled():
+            return
+        self.latest = frame
+        self.wake.set()
 
     def send_json(self, message: wire.JSON) -> None:
         """Encode and queue one message for this socket only."""
         self.push(wire.encode(message))
 
     def shut(self, code: int) -> None:
-        """Close after the frames already queued (a sentinel ends the writer)."""
+        """Close after the frames already queued."""
         if self.closing:
             return
         self.closing = True
         self.close_code = code
-        while True:
-            try:
-                self.outbox.put_nowait(None)
-                return
-            except asyncio.QueueFull:
-                self.outbox.get_nowait()
+        self.reliable.append(None)
+        self.wake.set()
+
+    def _stalled(self) -> bool:
+        """Whether a send has been blocked too long; if so, have the consumer drop this client."""
+        if self.sending_since is None or time.monotonic() - self.sending_since < settings.PARLOR["STALL_TIMEOUT"]:
+            return False
+        self.closing = True
+        self.stall_task = asyncio.create_task(self.channel_layer.send(self.channel_name, {"type": "parlor.stalled"}))
+        return True
+
+    async def parlor_stalled(self, event: wire.JSON) -> None:
+        """Channel-layer event sent by ``_stalled``: leave everything and stop serving this socket."""
+        log.warning("dropping stalled socket user=%s", self.user.pk)
+        await self.disconnect(closecodes.TOO_SLOW)
+        raise StopConsumer()
 
     async def _write(self) -> None:
-        """Drain the outbox to the socket in order; a None closes it."""
+        """Drain the outbox in order, reliable frames before the latest snapshot; a None closes the socket."""
         while True:
-            frame = await self.outbox.get()
-            if frame is None:
-                await self.close(code=self.close_code)
-                return
-            await self.send(text_data=frame)
+            await self.wake.wait()
+            self.wake.clear()
+            while self.reliable or self.latest is not None:
+                if self.reliable:
+                    frame = self.reliable.popleft()
+                    if frame is None:
+                        await self.close(code=self.close_code)
+                        return
+                else:
+                    frame, self.latest = self.latest, None
+                self.sending_since = time.monotonic()
+                await self.send(text_data=frame)
+                self.sending_since = None
 
     async def _over_limit(self) -> None:
         """Refuse a message over the rate limit; one refused too often within 10 s is disconnected."""

@@ -76,6 +76,8 @@ class Member:
     def push(self, frame: str) -> None:
         self.frames.append(frame)
 
+    push_latest = push
+
     def shut(self, code: int) -> None:
         self.closed_with = code
 

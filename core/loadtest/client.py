@@ -247,57 +247,87 @@ class Listener:
         return None
 
 
+class Ramp:
+    """One ramp's players and counters; ``run`` adds clients step by step, measuring each step."""
+
+    def __init__(self, plan: Plan, listener: Listener | None = None) -> None:
+        self.plan, self.hear = plan, listener or Listener()
+        self.rng = random.Random(plan.seed)
+        self.players: list[Player] = []
+        self.failures = 0
+        self.index = self.n = 0
+
+    def tick(self, phase: str, fraction: float) -> None:
+        """Tell the listener where the current step is."""
+        self.hear.status(self.index, self.n, phase, fraction)
+
+    async def connect(self) -> int:
+        """Open clients in batches until N are tried; the count refused (a whole batch refused ends it early)."""
+        refused, players = 0, self.players
+        while len(players) < self.n:
+            self.tick(f"connecting {sum(p.alive for p in players)}/{self.n}", 0.2 * len(players) / self.n)
+            batch = [
+                Player(self.plan.protocol, self.rng, self.plan.key)
+                for _ in range(min(CONNECT_BATCH, self.n - len(players)))
+            ]
+            opened = await asyncio.gather(*(p.open(self.plan.url) for p in batch))
+            if False in opened and not self.failures + refused:
+                self.hear.note(f"connect failed: {batch[opened.index(False)].failure}")
+            refused += opened.count(False)
+            players.extend(batch)
+            if True not in opened:
+                break  # stop knocking: this step has failed
+        self.failures += refused
+        return refused
+
+    async def step(self) -> Stats:
+        """Reach N clients, settle, measure one window; errors count refusals, drops and error replies."""
+        plan, players = self.plan, self.players
+        span = max(plan.settle + plan.window, 1e-9)
+        dropped, rejected = sum(p.dropped for p in players), sum(p.rejected for p in players)
+        started = time.perf_counter()
+        refused = await self.connect()
+        ramp_s = time.perf_counter() - started
+        await pause(plan.settle, lambda t: self.tick("settling", 0.2 + 0.8 * t / span))
+        window = f"/{plan.window:g} s"
+        stats = {"n": self.n, "ramp_s": ramp_s} | await measure(
+            players, plan.window, plan.server_pid,
+            lambda t: self.tick(f"measuring {t:.1f}{window}", 0.2 + 0.8 * (plan.settle + t) / span),
+        )  # fmt: skip
+        stats["dropped"] = sum(p.dropped for p in players) - dropped
+        stats["rejected"] = sum(p.rejected for p in players) - rejected
+        stats["connect_failures"], stats["step_failures"] = self.failures, refused
+        stats["errors"] = stats["dropped"] + stats["rejected"] + refused
+        stats["held"] = stats["connected"] == self.n and stats["p95"] <= 60 and stats["p99"] <= 100
+        stats["client_bound"] = stats["client_cpu"] > CLIENT_BOUND  # then the figures may be the client's
+        return stats
+
+    async def run(self) -> list[Stats]:
+        """Every step in turn until ``stop_after`` fail in a row or the server is gone; then close every client."""
+        results: list[Stats] = []
+        failed_in_row = 0
+        sender = asyncio.create_task(send_input(self.players))
+        try:
+            for index, n in enumerate(self.plan.steps):
+                self.index, self.n = index, n
+                if (reason := self.hear.server_gone()) is not None:
+                    self.hear.note(reason)
+                    break
+                results.append(stats := await self.step())
+                self.hear.step(stats)
+                failed_in_row = 0 if stats["held"] else failed_in_row + 1
+                if self.plan.stop_after and failed_in_row >= self.plan.stop_after:
+                    break
+        finally:
+            sender.cancel()
+            await asyncio.gather(*(p.close() for p in self.players), return_exceptions=True)
+            gc.unfreeze()
+        return results
+
+
 async def ramp(plan: Plan, listener: Listener | None = None) -> list[Stats]:
-    """Add clients step by step, measuring each, until ``stop_after`` steps fail in a row or the steps end."""
-    hear = listener or Listener()
-    rng = random.Random(plan.seed)
-    players: list[Player] = []
-    results: list[Stats] = []
-    failures = failed_in_row = 0
-    span = plan.settle + plan.window
-    sender = asyncio.create_task(send_input(players))
-    try:
-        for index, n in enumerate(plan.steps):
-            if (reason := hear.server_gone()) is not None:
-                hear.note(reason)
-                break
-            dropped, rejected = sum(p.dropped for p in players), sum(p.rejected for p in players)
-            step_failures, started = 0, time.perf_counter()
-            while len(players) < n:
-                hear.status(index, n, f"connecting {sum(p.alive for p in players)}/{n}", 0.2 * len(players) / n)
-                batch = [Player(plan.protocol, rng, plan.key) for _ in range(min(CONNECT_BATCH, n - len(players)))]
-                opened = await asyncio.gather(*(p.open(plan.url) for p in batch))
-                if False in opened and not failures + step_failures:
-                    hear.note(f"connect failed: {batch[opened.index(False)].failure}")
-                step_failures += opened.count(False)
-                players.extend(batch)
-                if True not in opened:
-                    break  # a whole batch refused: stop knocking, this step has failed
-            failures += step_failures
-            ramp_s = time.perf_counter() - started
-            await pause(plan.settle, lambda t: hear.status(index, n, "settling", 0.2 + 0.8 * t / span))
-            stats = {"n": n, "ramp_s": ramp_s} | await measure(
-                players,
-                plan.window,
-                plan.server_pid,
-                lambda t: hear.status(index, n, f"measuring {t:.1f}/{plan.window:g} s", 0.2 + 0.8 * (plan.settle + t) / span),
-            )
-            stats["dropped"] = sum(p.dropped for p in players) - dropped
-            stats["rejected"] = sum(p.rejected for p in players) - rejected
-            stats["connect_failures"], stats["step_failures"] = failures, step_failures
-            stats["errors"] = stats["dropped"] + stats["rejected"] + step_failures
-            stats["held"] = stats["connected"] == n and stats["p95"] <= 60 and stats["p99"] <= 100
-            stats["client_bound"] = stats["client_cpu"] > CLIENT_BOUND  # then the figures may be the client's
-            results.append(stats)
-            hear.step(stats)
-            failed_in_row = 0 if stats["held"] else failed_in_row + 1
-            if plan.stop_after and failed_in_row >= plan.stop_after:
-                break
-    finally:
-        sender.cancel()
-        await asyncio.gather(*(p.close() for p in players), return_exceptions=True)
-        gc.unfreeze()
-    return results
+    """Run a ramp (see Ramp): a list of each measured step's figures."""
+    return await Ramp(plan, listener).run()
 
 
 def largest_held(steps: list[Stats]) -> tuple[int, str]:

@@ -115,14 +115,16 @@ class ParlorConsumer(AsyncWebsocketConsumer):
         if not self.bucket.allow():
             await self._over_limit()
             return
+        kind = "?"
         try:
             message = wire.decode(text_data, bytes_data, max_bytes=int(settings.PARLOR["MAX_MESSAGE_BYTES"]))
+            kind = message["type"][:40]
             await self.dispatch_message(message)
         except (wire.BadMessage, IllegalAction) as exc:
             self.push(wire.error(str(exc)))
         except Exception:
-            log.exception("handler failed user=%s message type=%s", self.user.pk, (text_data or "")[:40])
-            self.push(wire.error("Something went wrong on the server; nothing was changed."))
+            log.exception("handler failed user=%s type=%r", self.user.pk, kind)
+            self.push(wire.error("Something went wrong on the server with that message."))
 
     async def dispatch_message(self, message: wire.JSON) -> None:
         """Route a decoded message to this consumer's route, a registered handler, or ``unknown``."""

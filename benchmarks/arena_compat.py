@@ -5,6 +5,7 @@ Both speak the seed tutorial's protocol: the server sends {"type":"playerId",...
 mouseDown/mouseUp. Baseline: ../shared/baselines/seed_arena (tutorial consumer, in-memory layer) copied to
 --baseline-cache outside the repository with its own venv (pip install Django channels daphne, once), served
 by Daphne on /ws/game/. Parlor: uvicorn on a fresh database as the e2e tests start it (LiveServer), /ws/arena/.
+The client is core.loadtest's, the one `manage.py loadtest` uses against any server.
 
 Servers run pinned to CPU 0; this process (the load client, one asyncio loop) pins itself to CPU 1. At each
 step N it opens connections until N are up (each reads its playerId, then sends facing every 50 ms, slowly
@@ -22,11 +23,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
-import math
 import os
-import random
 import resource
 import shutil
 import socket
@@ -37,195 +35,44 @@ import time
 from pathlib import Path
 from typing import Any
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.asyncio.connection import broadcast
-from websockets.exceptions import ConnectionClosed, WebSocketException
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from core.loadtest.client import Listener, Plan, Stats, largest_held  # noqa: E402
+from core.loadtest.client import ramp as run_ramp  # noqa: E402
 from tests.server import LiveServer, free_port  # noqa: E402
 
-TICK = 0.05
-SLOTS = 10  # input is sent from one task in SLOTS phases per tick, so clients don't all send at once
-CONNECT_BATCH = 25
-TIMEOUT = 10.0  # every wait on a server (handshake, first message, close) is bounded by this
+TIMEOUT = 10.0  # every wait on a server (start, close) is bounded by this
 VERSIONS = "import importlib.metadata as m; print(*(f'{x} {m.version(x)}' for x in ('Django', 'channels', 'daphne')))"
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+class StepPrinter(Listener):
+    """A progress line per step, as the ramp measures it; the ramp stops if the server exits."""
+
+    def __init__(self, name: str, proc: subprocess.Popen[bytes]) -> None:
+        self.name, self.proc = name, proc
+
+    def note(self, text: str) -> None:
+        print(f"  {self.name}: {text}", flush=True)
+
+    def server_gone(self) -> str | None:
+        return None if self.proc.poll() is None else f"server exited with {self.proc.returncode}"
+
+    def step(self, s: Stats) -> None:
+        print(
+            f"  {self.name} N={s['n']}: {s['connected']} connected ({s['connect_failures']} failed, {s['dropped']} "
+            f"dropped), gap p50/p95/p99/max {s['p50']:.0f}/{s['p95']:.0f}/{s['p99']:.0f}/{s['max']:.0f} ms, "
+            f"{s['msgs_per_s']:.0f} msg/s ({s['per_client_hz']:.1f} Hz each), CPU server {s['server_cpu']:.0f}%, "
+            f"client {s['client_cpu']:.0f}%{' (client-bound!)' if s['client_bound'] else ''}, "
+            f"others on CPU 0 {s['cpu0_other']:.0f}%: {'held' if s['held'] else 'NOT held'}",
+            flush=True,
+        )
 
 
-def cpu0_busy() -> float:
-    """Seconds CPU 0 ran processes (user, nice, system) or was stolen by the hypervisor; not interrupts."""
-    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\ncpu0 ", 1)[1].split()[:8]]
-    return (ticks[0] + ticks[1] + ticks[2] + ticks[7]) / os.sysconf("SC_CLK_TCK")
-
-
-def is_state(frame: bytes) -> bool:
-    """Whether a frame is a stateUpdate, reading only its ends: the "type" key comes first or last."""
-    if frame.find(b'"stateUpdate"', 0, 48) >= 0 or frame.find(b'"stateUpdate"', len(frame) - 48) >= 0:
-        return True
-    if b'"objects"' in frame[:48]:  # another key order: decode, this is the slow path
-        return bool(json.loads(frame).get("type") == "stateUpdate")
-    return False
-
-
-class Player:
-    """One load-client connection: reads playerId, then sends input and timestamps every stateUpdate."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.phase = rng.uniform(0, 2 * math.pi)
-        self.arrivals: list[float] = []
-        self.alive = self.opened = self.closing = False
-        self.errors, self.ticks, self.failure = 0, 0, ""
-        self.reader: asyncio.Task[None] | None = None
-
-    async def open(self, url: str) -> bool:
-        try:
-            self.ws: ClientConnection = await connect(
-                url, compression=None, max_size=None, open_timeout=TIMEOUT, close_timeout=2, ping_interval=None
-            )
-            deadline = time.monotonic() + TIMEOUT
-            while True:
-                message = await asyncio.wait_for(self.ws.recv(decode=False), deadline - time.monotonic())
-                if not is_state(message) and json.loads(message).get("type") == "playerId":
-                    self.pid = json.dumps(json.loads(message)["playerId"])  # echoed verbatim
-                    break
-        except (OSError, TimeoutError, WebSocketException, ValueError, KeyError) as error:
-            self.failure = f"{type(error).__name__}: {error}"
-            return False
-        self.alive = self.opened = True
-        self.down = f'{{"type":"mouseDown","playerId":{self.pid}}}'
-        self.up = f'{{"type":"mouseUp","playerId":{self.pid}}}'
-        self.reader = asyncio.create_task(self.read())
-        return True
-
-    async def read(self) -> None:
-        clock = time.perf_counter
-        try:
-            while True:
-                frame = await self.ws.recv(decode=False)
-                now = clock()
-                if is_state(frame):
-                    self.arrivals.append(now)
-        except ConnectionClosed:
-            if not self.closing:
-                self.errors += 1
-            self.alive = False
-
-    def send(self, now: float) -> None:
-        """This tick's input: facing, slowly rotating, and every second thrust on or off.
-
-        broadcast() to one connection writes without awaiting (a send never blocks the shared input task)."""
-        facing = (self.phase + 0.5 * now) % (2 * math.pi)
-        broadcast([self.ws], f'{{"type":"facing","playerId":{self.pid},"facing":{facing:.4f}}}')
-        if self.ticks % 20 == 0:
-            broadcast([self.ws], self.down if self.ticks % 40 == 0 else self.up)
-        self.ticks += 1
-
-    async def close(self) -> None:
-        self.closing = True
-        if self.reader is not None:
-            self.reader.cancel()
-        if hasattr(self, "ws"):
-            self.ws.transport.abort()
-
-
-async def send_input(players: list[Player]) -> None:
-    """Every connected client's input at 20 Hz, from one task: client i sends in phase i % SLOTS of a tick."""
-    due, slot = time.perf_counter(), 0
-    while True:
-        for player in players[slot::SLOTS]:
-            if player.alive:
-                player.send(due)
-        slot = (slot + 1) % SLOTS
-        due += TICK / SLOTS
-        await asyncio.sleep(max(0.0, due - time.perf_counter()))
-
-
-def percentile(ordered: list[float], p: float) -> float:
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else math.nan
-
-
-async def measure(players: list[Player], n: int, failures: int, pid: int, args: argparse.Namespace) -> dict[str, Any]:
-    """Settle, then one window: gaps, rates, CPU."""
-    await asyncio.sleep(args.settle)
-    gc.collect()
-    gc.freeze()  # keep the client's own full collections out of the arrival times
-    errors_before = sum(p.errors for p in players)
-    for p in players:
-        del p.arrivals[:-1]  # keep the last arrival as the anchor of the first gap
-    server0, client0, core0, t0 = cpu_seconds(pid), time.process_time(), cpu0_busy(), time.perf_counter()
-    await asyncio.sleep(args.window)
-    t1, client1, server1, core1 = time.perf_counter(), time.process_time(), cpu_seconds(pid), cpu0_busy()
-    gaps: list[float] = []
-    received = 0
-    for p in (p for p in players if p.opened):  # clients that never connected count as failures only
-        times = [t for t in p.arrivals if t <= t1]
-        received += sum(1 for t in times if t >= t0)
-        gaps.extend(b - a for a, b in zip(times, times[1:], strict=False) if b >= t0)
-        gaps.append(t1 - times[-1] if times else t1 - t0)  # the gap still open at the end
-    gaps = sorted(1000 * g for g in gaps)
-    live = sum(p.alive for p in players)
-    stats = {
-        "n": n, "connected": live, "connect_failures": failures,
-        "errors": sum(p.errors for p in players) - errors_before,
-        "p50": percentile(gaps, 50), "p90": percentile(gaps, 90), "p95": percentile(gaps, 95),
-        "p99": percentile(gaps, 99), "max": gaps[-1] if gaps else math.nan, "gaps": len(gaps),
-        "msgs_per_s": received / (t1 - t0), "per_client_hz": received / (t1 - t0) / max(live, 1),
-        "server_cpu": 100 * (server1 - server0) / (t1 - t0), "client_cpu": 100 * (client1 - client0) / (t1 - t0),
-        "cpu0_other": max(0.0, 100 * (core1 - core0 - (server1 - server0)) / (t1 - t0)),
-    }  # fmt: skip
-    stats["held"] = live == n and stats["p95"] <= 60 and stats["p99"] <= 100
-    stats["client_bound"] = stats["client_cpu"] > 80  # then the figures may be the client's, not the server's
-    return stats
-
-
-async def ramp(name: str, url: str, proc: subprocess.Popen[bytes], args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Add clients step by step, measuring each step, until two steps fail in a row or the server dies."""
-    rng = random.Random(args.seed)
-    players: list[Player] = []
-    results: list[dict[str, Any]] = []
-    failures, failed_in_row = 0, 0
-    sender = asyncio.create_task(send_input(players))
-    try:
-        for n in args.steps:
-            if proc.poll() is not None:
-                print(f"  {name}: server exited with {proc.returncode}", flush=True)
-                break
-            started = time.perf_counter()
-            while len(players) < n:
-                batch = [Player(rng) for _ in range(min(CONNECT_BATCH, n - len(players)))]
-                opened = await asyncio.gather(*(p.open(url) for p in batch))
-                if False in opened and not failures:
-                    print(f"  {name}: connect failed: {batch[opened.index(False)].failure}", flush=True)
-                failures += opened.count(False)
-                players.extend(batch)
-            ramp_s = time.perf_counter() - started
-            stats = await measure(players, n, failures, proc.pid, args)
-            stats["ramp_s"] = ramp_s
-            results.append(stats)
-            s = stats
-            print(
-                f"  {name} N={n}: {s['connected']} connected ({failures} failed, {s['errors']} dropped), "
-                f"gap p50/p95/p99/max {s['p50']:.0f}/{s['p95']:.0f}/{s['p99']:.0f}/{s['max']:.0f} ms, "
-                f"{s['msgs_per_s']:.0f} msg/s ({s['per_client_hz']:.1f} Hz each), CPU server {s['server_cpu']:.0f}%, "
-                f"client {s['client_cpu']:.0f}%{' (client-bound!)' if s['client_bound'] else ''}, "
-                f"others on CPU 0 {s['cpu0_other']:.0f}%: {'held' if s['held'] else 'NOT held'}",
-                flush=True,
-            )
-            failed_in_row = 0 if stats["held"] else failed_in_row + 1
-            if args.stop_after and failed_in_row >= args.stop_after:
-                break
-    finally:
-        sender.cancel()
-        await asyncio.gather(*(p.close() for p in players), return_exceptions=True)
-        gc.unfreeze()
-    return results
+async def ramp(name: str, url: str, proc: subprocess.Popen[bytes], args: argparse.Namespace) -> list[Stats]:
+    """Add clients step by step (core.loadtest), measuring each step, until two fail in a row or the server dies."""
+    plan = Plan(url, "seed", args.steps, args.window, args.settle, args.stop_after, args.seed, server_pid=proc.pid)
+    return await run_ramp(plan, StepPrinter(name, proc))
 
 
 def prepare_baseline(source: Path, cache: Path) -> Path:
@@ -295,11 +142,6 @@ async def run_parlor(args: argparse.Namespace) -> dict[str, Any]:
     return {"server": f"parlor: uvicorn, {layer} layer, /ws/arena/", "steps": steps}
 
 
-def held(steps: list[dict[str, Any]]) -> tuple[int, str]:
-    """The largest N held, and "+" when the ramp ended on a held step (then it is only a lower bound)."""
-    return max((s["n"] for s in steps if s["held"]), default=0), "+" if steps and steps[-1]["held"] else ""
-
-
 def report(results: dict[str, dict[str, Any]]) -> None:
     names = list(results)
     rows = {name: {s["n"]: s for s in results[name]["steps"]} for name in names}
@@ -321,9 +163,12 @@ def report(results: dict[str, dict[str, Any]]) -> None:
         print(line)
     print("\nheld: p95 gap <= 60 ms and p99 <= 100 ms with all N connected; fail: clients not connected at the end;")
     print("!: load client above 80 % CPU, so that step measured the client as much as the server")
-    summary = ", ".join(f"{name} {''.join(map(str, held(results[name]['steps'])))}" for name in names)
+    summary = ", ".join(f"{name} {''.join(map(str, largest_held(results[name]['steps'])))}" for name in names)
     if len(names) == 2:
-        (base, base_more), (ours, more) = held(results["baseline"]["steps"]), held(results["parlor"]["steps"])
+        (base, base_more), (ours, more) = (
+            largest_held(results["baseline"]["steps"]),
+            largest_held(results["parlor"]["steps"]),
+        )
         ratio = f"{ours / base:.1f}{more}{' (the baseline never failed)' if base_more else ''}" if base else "n/a"
         summary += f", ratio parlor/baseline {ratio}"
     print(f"held: {summary}")

@@ -27,7 +27,6 @@ CONNECT_BATCH = 25
 TIMEOUT = 10.0  # every wait on a server (handshake and join, close) is bounded by this
 PROTOCOLS = ("seed", "parlor")
 UPDATE = {"seed": b'"stateUpdate"', "parlor": b'"arena.frame"'}  # each protocol's per-tick frame type
-ERROR = b'"error"'
 CLIENT_BOUND = 80.0  # client CPU % above which a step measured the client as much as the server
 Stats = dict[str, Any]
 
@@ -131,7 +130,7 @@ class Player:
                 now = clock()
                 if is_type(frame, marker):
                     self.arrivals.append(now)
-                elif is_type(frame, ERROR):
+                elif is_type(frame, b'"error"'):
                     self.rejected += 1
         except ConnectionClosed:
             if not self.closing:
@@ -254,8 +253,7 @@ class Ramp:
         self.plan, self.hear = plan, listener or Listener()
         self.rng = random.Random(plan.seed)
         self.players: list[Player] = []
-        self.failures = 0
-        self.index = self.n = 0
+        self.failures = self.index = self.n = 0
 
     def tick(self, phase: str, fraction: float) -> None:
         """Tell the listener where the current step is."""
@@ -266,10 +264,8 @@ class Ramp:
         refused, players = 0, self.players
         while len(players) < self.n:
             self.tick(f"connecting {sum(p.alive for p in players)}/{self.n}", 0.2 * len(players) / self.n)
-            batch = [
-                Player(self.plan.protocol, self.rng, self.plan.key)
-                for _ in range(min(CONNECT_BATCH, self.n - len(players)))
-            ]
+            size = min(CONNECT_BATCH, self.n - len(players))
+            batch = [Player(self.plan.protocol, self.rng, self.plan.key) for _ in range(size)]
             opened = await asyncio.gather(*(p.open(self.plan.url) for p in batch))
             if False in opened and not self.failures + refused:
                 self.hear.note(f"connect failed: {batch[opened.index(False)].failure}")

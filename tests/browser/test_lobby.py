@@ -67,6 +67,7 @@ async def test_announcement_from_the_management_command(browser: Browser, parlor
     """``manage.py notify`` reaches every open page live, on the lobby and in a room alike."""
     _, lobby_page, _ = await _visitor(browser, parlor_server)
     _, room_page, _ = await _visitor(browser, parlor_server)
+    await room_page.select_option("#game", "tictactoe")
     await room_page.get_by_role("button", name="Create room").click()
     await expect(room_page.locator("#status")).to_have_text("Waiting for 1 more player…")
     await expect(room_page.locator("#connection")).to_have_text("online")

@@ -13,6 +13,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -73,8 +74,8 @@ def step_line(s: Stats) -> str:
 class Progress(Listener):
     """A one-line progress bar on stderr, redrawn with ``\\r``; step lines go to stdout above it."""
 
-    def __init__(self, steps: int, out: TextIO, err: TextIO) -> None:
-        self.steps, self.out, self.err, self.width = steps, out, err, 0
+    def __init__(self, steps: int, say: Callable[[str], object], err: TextIO) -> None:
+        self.steps, self.say, self.err, self.width = steps, say, err, 0
 
     def _draw(self, text: str) -> None:
         self.err.write("\r" + text.ljust(self.width))
@@ -99,8 +100,7 @@ class Progress(Listener):
 
     def step(self, stats: Stats) -> None:
         self.clear()
-        self.out.write(step_line(stats) + "\n")
-        self.out.flush()
+        self.say(step_line(stats))
 
 
 def table(steps: list[Stats]) -> list[str]:
@@ -150,7 +150,7 @@ class Command(BaseCommand):
             f"loadtest {url} ({protocol} protocol): steps {','.join(map(str, steps))}, settle {plan.settle:g} s, "
             f"window {plan.window:g} s; held = p95 <= 60 ms, p99 <= 100 ms, all connected"
         )
-        progress = Progress(len(steps), self.stdout, sys.stderr)
+        progress = Progress(len(steps), self.stdout.write, sys.stderr)
         try:
             results = asyncio.run(ramp(plan, progress))
         finally:

@@ -23,6 +23,17 @@ async def _start(ws: Sockets) -> tuple[WebsocketCommunicator, str, str]:
     return red, init["join"], init["watch"]
 
 
+async def _red_played_column_4(ws: Sockets) -> tuple[WebsocketCommunicator, WebsocketCommunicator, str]:
+    """A game where yellow has joined and red's first checker (column index 3) has reached yellow."""
+    red, join, watch = await _start(ws)
+    yellow = await ws.connect(PATH)
+    await send(yellow, {"type": "init", "join": join})
+    await roundtrip(yellow)
+    await _play(red, 3)
+    await receive_until(yellow, "play")
+    return red, yellow, watch
+
+
 async def _play(comm: WebsocketCommunicator, column: int) -> None:
     await send(comm, {"type": "play", "column": column})
 
@@ -114,12 +125,7 @@ async def test_illegal_moves_are_refused_and_change_nothing(ws: Sockets) -> None
 
 async def test_the_same_game_on_parlor_pages(ws: Sockets, users: Any) -> None:
     """The watch key is the room id: Parlor's room socket shows the tutorial game's board."""
-    red, join, watch = await _start(ws)
-    yellow = await ws.connect(PATH)
-    await send(yellow, {"type": "init", "join": join})
-    await roundtrip(yellow)
-    await _play(red, 3)
-    await receive_until(yellow, "play")
+    red, yellow, watch = await _red_played_column_4(ws)
     page = await ws.connect(f"/ws/room/{watch}/", users[0])
     state: Message = await receive_until(page, "room.state")
     assert state["room"]["game"] == "connect4" and state["room"]["status"] == "playing"
@@ -128,12 +134,7 @@ async def test_the_same_game_on_parlor_pages(ws: Sockets, users: Any) -> None:
 
 async def test_the_creator_leaving_keeps_the_game(ws: Sockets) -> None:
     """Unlike the tutorial, the creator's disconnect does not delete the keys: watchers still get in."""
-    red, join, watch = await _start(ws)
-    yellow = await ws.connect(PATH)
-    await send(yellow, {"type": "init", "join": join})
-    await roundtrip(yellow)
-    await _play(red, 3)
-    await receive_until(yellow, "play")
+    red, yellow, watch = await _red_played_column_4(ws)
     await ws.disconnect(red)
     watcher = await ws.connect(PATH)
     await send(watcher, {"type": "init", "watch": watch})

@@ -38,6 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from core.loadtest.chart import write_chart  # noqa: E402
 from core.loadtest.client import Listener, Plan, Stats, largest_held  # noqa: E402
 from core.loadtest.client import ramp as run_ramp  # noqa: E402
 from tests.server import LiveServer, free_port  # noqa: E402
@@ -193,6 +194,7 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=2.0, help="seconds between reaching N and the window")
     parser.add_argument("--only", choices=["baseline", "parlor"])
     parser.add_argument("--json", type=Path, help="write the raw per-step results here")
+    parser.add_argument("--chart", type=Path, help="write PREFIX-baseline.png and PREFIX-parlor.png (gap vs players)")
     parser.add_argument("--stop-after", type=int, default=2, help="failed steps in a row that end a ramp; 0: never")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--baseline-src", type=Path, default=ROOT.parent / "shared" / "baselines" / "seed_arena")
@@ -210,6 +212,17 @@ def main() -> None:
     if args.json:
         options = {key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()}
         args.json.write_text(json.dumps({"args": options, "results": results}, indent=1))
+    if args.chart:
+        charts(results, args.chart, args.window)
+
+
+def charts(results: dict[str, dict[str, Any]], prefix: Path, window: float) -> None:
+    """One gap-vs-players chart per server, named PREFIX-<server>.png."""
+    for name, result in results.items():
+        if result["steps"]:
+            path = prefix.with_name(f"{prefix.name}-{name}.png")
+            title = f"{name}: seed protocol, {window:g} s windows (server on CPU 0, load on CPU 1)"
+            print(f"chart: {write_chart(path, result['steps'], title)}")
 
 
 if __name__ == "__main__":

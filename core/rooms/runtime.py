@@ -154,12 +154,12 @@ class LiveRoom:
         self.seq = 0
         self.status = "playing"
         self.rematch.clear()
-        online = self.online_users()
         if self.game.drop_in:
             self.present.clear()
             for uid in players:
                 self._enter(uid)
         else:
+            online = self.online_users()
             self.away_since = {
                 uid: self.runtime.clock() for uid in players if uid not in online and not self._is_bot(uid)
             }
@@ -348,11 +348,13 @@ class LiveRoom:
         """Start the computer's move if it is a computer's turn."""
         if self.status != "playing" or self.bot_task is not None or self.closed:
             return
-        by_user = {seat.user_id: seat for seat in self.seats}
-        for seat in sorted(self.game.current_seats(self.state)):
-            record = by_user.get(self.ordered_seats()[seat].user_id)
-            if record is not None and record.bot:
-                self.bot_task = asyncio.create_task(self._bot_move(seat, record.bot), name=f"room:{self.id}:bot")
+        awaited = sorted(self.game.current_seats(self.state))
+        if not awaited:
+            return
+        seats = self.ordered_seats()
+        for seat in awaited:
+            if seats[seat].bot:
+                self.bot_task = asyncio.create_task(self._bot_move(seat, seats[seat].bot), name=f"room:{self.id}:bot")
                 return
 
     async def _bot_move(self, seat: int, level: str) -> None:

@@ -10,6 +10,7 @@ import hashlib
 import re
 
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 
 from core.accounts.models import User
 
@@ -54,8 +55,6 @@ async def for_socket(user: User, session_key: str | None) -> list[str]:
 
 async def send_frame(group: str, frame: str) -> None:
     """Send one pre-encoded frame to every socket in a group, in every process."""
-    from channels.layers import get_channel_layer
-
     layer = get_channel_layer()
     assert layer is not None
     await layer.group_send(group, {"type": "frame.push", "frame": frame})

@@ -13,5 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("core.accounts.urls")),
     path("room/", include("core.rooms.urls")),
+    path("draw/", include("games.draw.urls")),
+    path("colorclues/", include("games.colorclues.urls")),
     path("", include("core.lobby.urls")),
 ]

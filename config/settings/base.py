@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "games.tictactoe",
     "games.connect4",
     "games.arena",
+    "games.draw",
+    "games.colorclues",
 ]
 
 MIDDLEWARE = [

@@ -57,6 +57,7 @@ def room_message(room: LiveRoom, viewer: Viewer, events: list[Event]) -> wire.JS
         "public": room.public,
         "min_players": room.game.min_players,
         "drop_in": room.game.drop_in,
+        "resignable": room.game.resignable and not room.game.drop_in,
         "max_players": room.game.max_players,
         "seats": seats,
         "players": len(players),
@@ -66,8 +67,9 @@ def room_message(room: LiveRoom, viewer: Viewer, events: list[Event]) -> wire.JS
         "turn": sorted(room.game.current_seats(room.state)) if room.status == "playing" else [],
         "rematch": sorted(match.players.index(uid) for uid in room.rematch) if match else [],
         "claim_after": room.runtime.claim_after(),
+        "clock": room.clock(),
         "watch_url": room.watch_url,
-        "replay_url": room.replay_url() if match and match.status == "finished" else None,
+        "replay_url": room.replay_url() if match and match.status == "finished" and room.game.replayable else None,
     }
     if viewer.seated:
         room_json["join_url"] = room.join_url

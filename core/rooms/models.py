@@ -81,6 +81,7 @@ class Match(models.Model):
     players = models.JSONField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLAYING)
     result = models.JSONField(null=True, blank=True)
+    content = models.JSONField(null=True, blank=True, help_text="Prepared before the start (a drawing's prompts).")
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -41,6 +41,15 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class Timer:
+    """A phase clock run by the runtime: if ``seconds`` pass while ``timer()`` still returns this ``key``,
+    the runtime calls ``expire(state, key)`` (stored in the log like an action, so replays repeat it)."""
+
+    key: int
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """How a finished game ended: the winning seats (none for a draw) and why."""
 
@@ -62,7 +71,10 @@ class Game(ABC, Generic[S]):
     ``actions`` maps each message type a player may send (``{"type": name, ...}``) to the
     msgspec Struct that validates the rest of the message before ``apply`` sees it.
     A ``drop_in`` game's match starts with the room and players join and leave it while it runs;
-    ``log_actions = False`` keeps high-frequency inputs out of the action log (the world is ephemeral).
+    ``log_actions = False`` keeps high-frequency inputs out of the action log (the world is ephemeral);
+    ``unlogged`` names single actions that are applied and shown but never stored (cursor moves);
+    ``replayable = False`` hides the move-by-move replay page (a drawing's thousands of strokes);
+    ``resignable = False`` for cooperative games, where giving up would make no one a winner.
     """
 
     slug: ClassVar[str]
@@ -77,6 +89,9 @@ class Game(ABC, Generic[S]):
     actions: ClassVar[Mapping[str, type[msgspec.Struct]]]
     seat_labels: ClassVar[Sequence[str]] = ()
     bot_levels: ClassVar[Mapping[str, int]] = {}
+    unlogged: ClassVar[frozenset[str]] = frozenset()
+    replayable: ClassVar[bool] = True
+    resignable: ClassVar[bool] = True
 
     @abstractmethod
     def setup(self, players: int, options: Any, rng: random.Random) -> S:
@@ -85,6 +100,17 @@ class Game(ABC, Generic[S]):
     @abstractmethod
     def apply(self, state: S, seat: int, action: Any) -> list[Event]:
         """Apply one validated action by ``seat``; raise IllegalAction, before any change, to refuse it."""
+
+    def provide(self, state: S, content: JSON) -> None:
+        """Put a match's prepared content (from the game's preparer, e.g. AI prompts) into a fresh state."""
+
+    def timer(self, state: S) -> Timer | None:
+        """The phase clock now running, if any (a turn's time limit, a drawing round's countdown)."""
+        return None
+
+    def expire(self, state: S, key: int) -> list[Event]:
+        """The phase clock ``key`` ran out: skip the missing move, end the round (like ``apply``, no I/O)."""
+        return []
 
     def join(self, state: S, seat: int, name: str) -> list[Event]:
         """A player enters a running match (``drop_in`` games: real-time worlds)."""

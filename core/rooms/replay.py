@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import msgspec
 
-from core.transport import wire
-
+from .log import fresh_state, replay_entry
 from .models import Match
 from .protocol import Game
 
@@ -16,14 +14,12 @@ from .protocol import Game
 def match_replay(match: Match, game: Game[Any]) -> dict[str, Any]:
     """The spectator view before the first move and after each one, with one line per move."""
     options = msgspec.convert(match.room.options, game.Options)
-    state = game.setup(len(match.players), options, random.Random(match.seed))
+    state = fresh_state(game, len(match.players), options, match.seed, match.content)
     views = [game.view(state, None)]
     moves = []
     for action in match.actions.order_by("seq"):
-        parsed = wire.convert(action.payload, game.actions[action.payload["type"]])
-        game.apply(state, action.seat, parsed)
+        moves.append(replay_entry(game, state, action.seat, action.payload))
         views.append(game.view(state, None))
-        moves.append(game.describe(action.seat, parsed))
     names = dict(match.room.seats.values_list("user_id", "user__display_name"))
     seats = [
         {

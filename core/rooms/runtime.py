@@ -5,7 +5,8 @@ Invariants:
   are applied one at a time, in arrival order, and never interleave with a tick.
 - An accepted action is appended to the log before anyone is told of it.
 - After a restart, a room is rebuilt on first use by replaying its log from ``setup`` with the
-  match's stored seed (rules are deterministic); a finished match keeps its stored result.
+  match's stored seed and content (rules are deterministic); a finished match keeps its stored result.
+- A phase clock that runs out is logged like an action (``room.expire``) before anyone is told.
 - Each update is encoded once per distinct (codec, viewer) and the same text is pushed to every
   socket of that pair.
 """
@@ -34,7 +35,8 @@ from core.transport import closecodes, wire
 from . import registry, store
 from .codecs import Codec
 from .journal import Journal
-from .protocol import Event, Game, IllegalAction, Outcome
+from .log import expiry, fresh_state, replay_entry
+from .protocol import JSON, Event, Game, IllegalAction, Outcome
 from .summary import room_summary
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,12 @@ class LiveRoom:
         self.closed = False
         self.tick_task: asyncio.Task[None] | None = None
         self.bot_task: asyncio.Task[None] | None = None
+        self.clock_key: int | None = None
+        self.clock_total = 0.0
+        self.clock_ends = 0.0
+        self.clock_handle: asyncio.TimerHandle | None = None
+        self.content: asyncio.Task[JSON | None] | None = None
+        self.hooks = registry.hooks(game.slug)
         self.empty_since = runtime.clock()
         self.watch_url = reverse("rooms:room", args=[self.id])
         self.join_url = reverse("rooms:join", args=[self.id, self.join_key])
@@ -130,28 +138,65 @@ class LiveRoom:
     # Building state.
 
     def _replay(self, actions: list[tuple[int, dict[str, Any]]]) -> None:
-        """Rebuild the current match from its seed and log."""
-        assert self.match is not None
-        self.state = self.game.setup(len(self.match.players), self.options, random.Random(self.match.seed))
+        """Rebuild the current match from its seed, content and log."""
+        match = self.match
+        assert match is not None
+        self.state = fresh_state(self.game, len(match.players), self.options, match.seed, match.content)
         for seat, payload in actions:
-            self.game.apply(self.state, seat, wire.convert(payload, self.game.actions[payload["type"]]))
+            replay_entry(self.game, self.state, seat, payload)
         self.seq = len(actions)
 
     def resume(self) -> None:
-        """Start what a match in progress needs: its tick loop, or a computer player's turn."""
+        """Start what a match in progress needs (its tick loop, clock, or a computer's turn), or prepare the next."""
         if self.status != "playing":
+            self._prepare_next()
             return
         if self.game.tick_hz and self.tick_task is None:
             self.tick_task = asyncio.create_task(self._tick_loop(), name=f"room:{self.id}:tick")
+        self._arm_clock()
         self._schedule_bot()
+
+    def _prepare_next(self) -> None:
+        """Start making the next match's content now (room created, match over), so starting never waits long."""
+        if self.hooks.prepare is None or self.content is not None:
+            return
+        self.content = asyncio.create_task(self._make_content(), name=f"room:{self.id}:prepare")
+
+    async def _make_content(self) -> JSON | None:
+        assert self.hooks.prepare is not None
+        try:
+            earlier = await db(store.match_contents)(self.id)
+            return await self.hooks.prepare(self.options, earlier)
+        except Exception:
+            log.exception("room %s: could not prepare the next match", self.id)
+            return None
+
+    async def _take_content(self) -> JSON | None:
+        """The prepared content for the match about to start (waiting for it if it is still being made)."""
+        if self.hooks.prepare is None:
+            return None
+        self._prepare_next()
+        task, self.content = self.content, None
+        assert task is not None
+        return await task
 
     async def _start_match(self, players: list[int]) -> None:
         """Set up a new match for ``players`` in game-seat order, stored before it is shown."""
         number = self.match.number + 1 if self.match else 1
         seed = secrets.randbits(62)
-        self.match = await db(store.match_start)(room_id=self.id, number=number, seed=seed, players=players)
-        self.state = self.game.setup(0 if self.game.drop_in else len(players), self.options, random.Random(seed))
+        content = await self._take_content()
+        count = 0 if self.game.drop_in else len(players)
+        try:
+            state = fresh_state(self.game, count, self.options, seed, content)
+        except ValueError:
+            log.exception("room %s: the game refused its prepared content; playing without it", self.id)
+            content, state = None, fresh_state(self.game, count, self.options, seed, None)
+        self.match = await db(store.match_start)(
+            room_id=self.id, number=number, seed=seed, players=players, content=content
+        )
+        self.state = state
         self.seq = 0
+        self.clock_key = None
         self.status = "playing"
         self.rematch.clear()
         if self.game.drop_in:
@@ -300,6 +345,8 @@ class LiveRoom:
     def _playing_seat(self, user: User) -> int:
         if self.game.drop_in:
             raise IllegalAction("This world never ends: just leave when you want.")
+        if not self.game.resignable:
+            raise IllegalAction("Everyone plays together here: just leave when you want.")
         if self.status != "playing" or self.match is None:
             raise IllegalAction("There is no game in progress.")
         if user.pk not in self.match.players:
@@ -323,13 +370,16 @@ class LiveRoom:
             await self._apply(seat, message["type"], action, mover=member)
 
     async def _apply(self, seat: int, kind: str, action: msgspec.Struct, mover: Member | None = None) -> None:
-        """Apply, store, publish (the caller holds the lock); if storing fails, the room is dropped and reloads."""
+        """Apply, store, publish (the caller holds the lock)."""
         events = self.game.apply(self.state, seat, action)
-        if not self.game.log_actions:
+        if not self.game.log_actions or kind in self.game.unlogged:
             if events:
                 self._publish(events)
             return
-        payload = {"type": kind, **msgspec.to_builtins(action)}
+        await self._commit(seat, {"type": kind, **msgspec.to_builtins(action)}, events, mover)
+
+    async def _commit(self, seat: int, payload: JSON, events: list[Event], mover: Member | None = None) -> None:
+        """Store an applied entry, then publish; if storing fails, the room is dropped and reloads from storage."""
         assert self.match is not None
         try:
             await self.runtime.journal.append(match_id=self.match.id, seq=self.seq + 1, seat=seat, payload=payload)
@@ -397,12 +447,50 @@ class LiveRoom:
         """One tick of a real-time game (the caller holds the lock)."""
         await self._after(self.game.tick(self.state, dt))
 
+    def _arm_clock(self) -> None:
+        """Follow the game's phase clock: a new key starts a countdown; none stops it."""
+        timer = self.game.timer(self.state) if self.status == "playing" and not self.closed else None
+        if timer is not None and timer.key == self.clock_key:
+            return
+        self._stop_clock()
+        if timer is None:
+            return
+        self.clock_key, self.clock_total = timer.key, timer.seconds
+        self.clock_ends = self.runtime.clock() + timer.seconds
+        loop = asyncio.get_running_loop()
+        self.clock_handle = loop.call_later(timer.seconds, self._clock_rang, timer.key)
+
+    def _stop_clock(self) -> None:
+        if self.clock_handle is not None:
+            self.clock_handle.cancel()
+        self.clock_handle, self.clock_key = None, None
+
+    def _clock_rang(self, key: int) -> None:
+        self.runtime.spawn(self.expire(key), name=f"room:{self.id}:expire")
+
+    async def expire(self, key: int) -> None:
+        """Phase clock ``key`` ran out: the game skips what was missing; stored, then published."""
+        async with self.lock:
+            if self.closed or self.status != "playing" or self.clock_key != key:
+                return
+            self.clock_handle = None
+            events = self.game.expire(self.state, key)
+            await self._commit(0, expiry(key), events)
+
+    def clock(self) -> JSON | None:
+        """The running phase clock for pages: seconds left and its length."""
+        if self.clock_key is None:
+            return None
+        left = max(0.0, self.clock_ends - self.runtime.clock())
+        return {"remaining": round(left, 1), "total": self.clock_total}
+
     # Telling the world.
 
     async def _after(self, events: list[Event]) -> None:
         """After a state change: finish the match if the rules say so, else publish; then a computer may move."""
         outcome = self.game.outcome(self.state)
         if outcome is None:
+            self._arm_clock()
             self._publish(events)
             self._schedule_bot()
         else:
@@ -415,11 +503,26 @@ class LiveRoom:
         await db(store.match_finish)(match_id=self.match.id, room_id=self.id, result=result)
         self.match.result, self.match.status, self.status = result, "finished", "finished"
         self.away_since.clear()
+        self._stop_clock()
         for task in (self.tick_task, self.bot_task):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
         self.tick_task = None
+        await self._finished_hook()
+        self._prepare_next()
         await self._changed([*events, Event("room.finished", result)])
+
+    async def _finished_hook(self) -> None:
+        """Let the game save what the match made (a drawing's picture) before the end is announced."""
+        finish, match = self.hooks.finished, self.match
+        if finish is None or match is None:
+            return
+        names = tuple(seat.name for seat in self.ordered_seats())
+        done = registry.Finished(self.id, match.id, match.number, self.state, names)
+        try:
+            await finish(done)
+        except Exception:
+            log.exception("room %s: the game's finished hook failed", self.id)
 
     async def _changed(self, events: list[Event]) -> None:
         """Seats or status changed: refresh every socket's viewer, publish, tell the lobby."""
@@ -461,13 +564,23 @@ class LiveRoom:
             watch_url=self.watch_url,
         )
 
+    def unload(self) -> list[asyncio.Future[Any]]:
+        """Forget this room in memory: stop its clock and tasks (it reloads from storage on demand)."""
+        self.closed = True
+        if self.runtime.rooms.get(self.id) is self:
+            del self.runtime.rooms[self.id]
+        self._stop_clock()
+        tasks: list[asyncio.Future[Any]] = [
+            task for task in (self.tick_task, self.bot_task, self.content) if task is not None
+        ]
+        for task in tasks:
+            if task is not asyncio.current_task():
+                task.cancel()
+        return tasks
+
     def _abandon(self) -> None:
         """Drop this in-memory copy (it may be ahead of storage); sockets reconnect to a fresh load."""
-        self.closed = True
-        self.runtime.rooms.pop(self.id, None)
-        for task in (self.tick_task, self.bot_task):
-            if task is not None and task is not asyncio.current_task():
-                task.cancel()
+        self.unload()
         for member in list(self.members):
             member.shut(closecodes.RESTARTING)
 
@@ -484,12 +597,23 @@ class RoomRuntime:
         self.listeners: list[Listener] = []
         self.journal = Journal()
         self.bot_pause = 0.3
+        self.tasks: set[asyncio.Task[None]] = set()
         self._load_lock: asyncio.Lock | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def claim_after(self) -> float:
         """Seconds every opponent must have been gone before a player may claim the win."""
         return float(settings.PARLOR["CLAIM_AFTER"])
+
+    def spawn(self, work: Awaitable[None], name: str) -> None:
+        """Run ``work`` in the background, keeping a reference until it ends."""
+
+        async def run() -> None:
+            await work
+
+        task = asyncio.create_task(run(), name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     async def get(self, room_id: str) -> LiveRoom:
         """The live room, rebuilt from storage if this process does not hold it yet."""
@@ -552,20 +676,15 @@ class RoomRuntime:
                 continue
             async with room.lock:
                 if not room.members:
-                    room.closed = True
-                    self.rooms.pop(room.id, None)
-                    if room.tick_task is not None:
-                        room.tick_task.cancel()
+                    room.unload()
 
     async def reset(self) -> None:
         """Forget every room, stopping their loops (tests, shutdown)."""
-        tasks = []
+        tasks: list[asyncio.Future[Any]] = [*self.tasks]
         for room in list(self.rooms.values()):
-            room.closed = True
-            for task in (room.tick_task, room.bot_task):
-                if task is not None:
-                    task.cancel()
-                    tasks.append(task)
+            tasks.extend(room.unload())
+        for task in tasks:
+            task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self.rooms.clear()
         self._load_lock = None

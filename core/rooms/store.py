@@ -41,6 +41,7 @@ class MatchRecord:
     players: list[int]
     status: str
     result: dict[str, Any] | None
+    content: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -60,7 +61,9 @@ class RoomRecord:
 
 
 def _match_record(match: Match) -> MatchRecord:
-    return MatchRecord(match.pk, match.number, match.seed, list(match.players), match.status, match.result)
+    return MatchRecord(
+        match.pk, match.number, match.seed, list(match.players), match.status, match.result, match.content
+    )
 
 
 @transaction.atomic
@@ -90,6 +93,11 @@ def room_load(room_id: str) -> RoomRecord | None:
     return record
 
 
+def match_contents(room_id: str) -> list[dict[str, Any]]:
+    """The prepared contents of a room's matches so far, oldest first (so a new one can differ)."""
+    return [c for c in Match.objects.filter(room_id=room_id).order_by("number").values_list("content", flat=True) if c]
+
+
 def seat_add(*, room_id: str, user_id: int, index: int) -> SeatRecord:
     """Seat a user (the unique constraints refuse a taken seat or a second seat)."""
     seat = Seat.objects.create(room_id=room_id, user_id=user_id, index=index)
@@ -103,9 +111,11 @@ def seat_remove(*, room_id: str, user_id: int) -> None:
 
 
 @transaction.atomic
-def match_start(*, room_id: str, number: int, seed: int, players: list[int]) -> MatchRecord:
-    """Record a new match and mark the room as playing."""
-    match = Match.objects.create(room_id=room_id, number=number, seed=seed, players=players)
+def match_start(
+    *, room_id: str, number: int, seed: int, players: list[int], content: dict[str, Any] | None = None
+) -> MatchRecord:
+    """Record a new match (with its prepared content) and mark the room as playing."""
+    match = Match.objects.create(room_id=room_id, number=number, seed=seed, players=players, content=content)
     Room.objects.filter(pk=room_id).update(status=Room.Status.PLAYING, updated_at=timezone.now())
     return _match_record(match)
 

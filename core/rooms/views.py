@@ -35,8 +35,8 @@ def replay(request: HttpRequest, room_id: str, number: int) -> HttpResponse:
     """A finished match, move by move, drawn by the game's own board script."""
     match = get_object_or_404(Match.objects.select_related("room"), room_id=room_id, number=number, status="finished")
     game = registry.get(match.room.game)
-    if game is None:
-        raise Http404("This game is not installed.")
+    if game is None or not game.replayable:
+        raise Http404("This game has no replays.")
     others = match.room.matches.filter(status="finished").order_by("number").values_list("number", flat=True)
     context = {
         "room": match.room,

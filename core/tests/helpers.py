@@ -161,6 +161,29 @@ async def users() -> tuple[User, User]:
     return await make_user("Alice"), await make_user("Bob")
 
 
+async def started_room(ws: Sockets, game: str, players: list[User], **options: Any) -> tuple[str, list[Any]]:
+    """A public room of ``game`` created from the lobby, every player seated, started by the first.
+
+    Returns the room id and each player's room socket, read up to the ``playing`` state.
+    """
+    lobby = await ws.connect("/ws/lobby/", players[0])
+    await send(lobby, {"type": "lobby.create", "game": game, "options": options, "public": True})
+    url = (await receive_until(lobby, "lobby.created"))["url"]
+    room_id = url.strip("/").split("/")[-1]
+    sockets = []
+    for player in players:
+        comm = await ws.connect(f"/ws/room/{room_id}/", player)
+        await receive_until(comm, "room.state")
+        if player != players[0]:
+            await send(comm, {"type": "room.sit"})
+            await receive_until(comm, "room.state", where=lambda m: m["you"]["seated"])
+        sockets.append(comm)
+    await send(sockets[0], {"type": "room.start"})
+    for comm in sockets:
+        await receive_until(comm, "room.state", where=lambda m: m["room"]["status"] == "playing")
+    return room_id, sockets
+
+
 async def open_room(*seated: User, public: bool = True, creator: User | None = None) -> LiveRoom:
     """A tic-tac-toe room with ``seated`` in seats 0..; it starts at once when both seats are taken."""
     game = registry.get("tictactoe")

@@ -29,6 +29,8 @@ function statusText(state) {
     if (you.seat !== null) return `You lose: ${winners.map((s) => s.user.name).join(", ")} won (${result.reason}).`;
     return `${winners.map((s) => `${s.user.name} (${s.label})`).join(", ")} won: ${result.reason}.`;
   }
+  const custom = board.status?.(state);
+  if (custom) return custom;
   if (room.drop_in) {
     return you.seat !== null
       ? "You're in: your ship turns toward the pointer; hold the button to thrust, right-click or space to fire."
@@ -66,6 +68,17 @@ function renderAway() {
     : "Your opponent disconnected. You can claim the win.";
 }
 
+// The room's phase clock (a turn's time limit, a drawing round): counted down here between updates.
+function renderClock() {
+  const clock = document.getElementById("clock");
+  const info = latest?.room.status === "playing" ? latest.room.clock : null;
+  clock.hidden = info === null || info === undefined;
+  if (clock.hidden) return;
+  const left = Math.max(0, Math.ceil(info.remaining - (performance.now() - receivedAt) / 1000));
+  clock.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+  clock.classList.toggle("low", left <= 5);
+}
+
 function render(state) {
   const { room, you } = state;
   document.getElementById("status").textContent = statusText(state);
@@ -88,13 +101,14 @@ function render(state) {
   rematch.disabled = room.rematch.includes(you.seat);
   rematch.textContent = rematch.disabled ? "Rematch asked…" : "Rematch";
   const resign = document.getElementById("resign");
-  resign.hidden = !(room.status === "playing" && you.seat !== null);
+  resign.hidden = !(room.status === "playing" && you.seat !== null && room.resignable);
   if (resign.hidden) resignArmed = false;
   resign.textContent = resignArmed ? "Really resign?" : "Resign";
   const replay = document.getElementById("replay-link");
   replay.hidden = !room.replay_url;
   if (room.replay_url) replay.href = room.replay_url;
   renderAway();
+  renderClock();
   board.update(state);
 }
 
@@ -120,6 +134,12 @@ document.getElementById("resign").addEventListener("click", () => {
   if (latest) render(latest);
 });
 setInterval(renderAway, 1000);
+setInterval(renderClock, 250);
+// A game may quiet the errors it expects (it returns true) and repair its board after a refusal.
+const showError = socket.handlers.get("error");
+socket.on("error", (message) => {
+  if (!board.error?.(message)) showError(message);
+});
 for (const button of document.querySelectorAll(".copy")) {
   button.addEventListener("click", async () => {
     const input = document.getElementById(button.dataset.target);

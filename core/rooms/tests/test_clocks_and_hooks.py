@@ -136,7 +136,7 @@ async def test_an_answer_in_time_cancels_the_clock(hooks: Hooks) -> None:
     await asyncio.sleep(QuizGame.seconds * 0.6)
     await room.act(member, {"type": "answer", "word": "a"})
     await asyncio.sleep(QuizGame.seconds * 0.6)
-    assert room.state.answers == ["a"] and room.clock_key == 1
+    assert room.state.answers == ["a"] and room.phase_clock.key == 1
 
 
 async def test_content_is_prepared_at_creation_stored_and_never_repeated(hooks: Hooks) -> None:

@@ -85,7 +85,7 @@ async def test_a_full_game_never_leaks_the_target_before_its_reveal(ws: Sockets)
             frames[seat] = frames[seat][revealed[-1] :]
         assert any(e["type"] == "target" for m in frames[giver] for e in m.get("events", [])), "the giver sees it"
         frames[giver] = []
-        await live.expire(live.clock_key)
+        await live.expire(live.phase_clock.key)
     assert live.status == "finished" and checked > 30
     result = live.match.result  # type: ignore[union-attr]
     assert result["scores"] == {str(seat): score for seat, score in enumerate(state.scores)}

@@ -46,7 +46,7 @@ function statusText(state) {
 // Opponents gone: when may this player claim the win? (seconds, or null if nobody is away)
 function claimIn(state) {
   const { room, you } = state;
-  if (room.status !== "playing" || you.seat === null) return null;
+  if (room.status !== "playing" || you.seat === null || !room.resignable) return null;
   const others = room.seats.filter((seat) => seat.seat !== you.seat);
   if (others.length === 0 || others.some((seat) => seat.away === null)) return null;
   const elapsed = (performance.now() - receivedAt) / 1000;

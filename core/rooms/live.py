@@ -1,0 +1,548 @@
+"""One live room: its seats, its match's state, its clocks and the sockets watching it.
+
+The runtime (``runtime.py``) is the only code that creates live rooms.
+
+Invariants:
+- A room's state changes only inside ``LiveRoom`` methods that hold ``room.lock``, so actions
+  are applied one at a time, in arrival order, and never interleave with a tick.
+- An accepted action is appended to the log before anyone is told of it.
+- After a restart, a room is rebuilt on first use by replaying its log from ``setup`` with the
+  match's stored seed and content (rules are deterministic); a finished match keeps its stored result.
+- A phase clock that runs out is logged like an action (``room.expire``) before anyone is told.
+- Each update is encoded once per distinct (codec, viewer) and the same text is pushed to every
+  socket of that pair.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import random
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import msgspec
+from channels.db import database_sync_to_async
+from django.urls import reverse
+
+from core.accounts.models import User
+from core.transport import closecodes, wire
+
+from . import registry, store
+from .codecs import Codec
+from .log import expiry, fresh_state, replay_entry
+from .phases import ContentSupply, PhaseClock
+from .protocol import JSON, Event, Game, IllegalAction, Outcome
+from .summary import room_summary
+
+log = logging.getLogger(__name__)
+db = database_sync_to_async
+
+if TYPE_CHECKING:
+    from .runtime import RoomRuntime
+
+
+class RoomNotFound(Exception):
+    """No room has this id, or its game is not installed."""
+
+
+class Member(Protocol):
+    """What the runtime needs of a socket in a room."""
+
+    user: User
+    codec: Codec
+
+    def push(self, frame: str) -> None: ...
+
+    def push_latest(self, frame: str) -> None: ...
+
+    def shut(self, code: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Everything that makes two sockets see different things: their game seat and whether they sit."""
+
+    seat: int | None
+    seated: bool
+
+
+class LiveRoom:
+    """One room in memory: seats, the current match's state, and the sockets watching it."""
+
+    def __init__(self, record: store.RoomRecord, game: Game[Any], runtime: RoomRuntime) -> None:
+        self.id = record.id
+        self.game = game
+        self.runtime = runtime
+        self.options = msgspec.convert(record.options, game.Options)
+        self.public = record.public
+        self.status = record.status
+        self.join_key = record.join_key
+        self.created_by = record.created_by
+        self.seats = sorted(record.seats, key=lambda seat: seat.index)
+        self.match = record.match
+        self.state: Any = None
+        self.seq = 0
+        self.members: dict[Member, Viewer] = {}
+        self.rematch: set[int] = set()
+        self.away_since: dict[int, float] = {}
+        self.present: set[int] = set()
+        self.lock = asyncio.Lock()
+        self.closed = False
+        self.tick_task: asyncio.Task[None] | None = None
+        self.bot_task: asyncio.Task[None] | None = None
+        self.hooks = registry.hooks(game.slug)
+        self.phase_clock = PhaseClock(runtime.clock, self._clock_rang)
+        self.content = ContentSupply(f"room:{self.id}:prepare", self._make_content if self.hooks.prepare else None)
+        self.empty_since = runtime.clock()
+        self.watch_url = reverse("rooms:room", args=[self.id])
+        self.join_url = reverse("rooms:join", args=[self.id, self.join_key])
+        if self.match is not None:
+            self._replay(record.actions)
+            if self.status == "playing" and not game.drop_in:
+                self.away_since = {uid: runtime.clock() for uid in self.match.players if not self._is_bot(uid)}
+
+    # Who is who.
+
+    def ordered_seats(self) -> list[store.SeatRecord]:
+        """Seats in game-seat order during a match, else in table order."""
+        if self.match is None:
+            return self.seats
+        by_user = {seat.user_id: seat for seat in self.seats}
+        return [by_user.get(uid) or store.SeatRecord(-1, uid, "?") for uid in self.match.players]
+
+    def player_ids(self) -> set[int]:
+        """Users playing the current match, or seated while waiting."""
+        return {seat.user_id for seat in self.ordered_seats()}
+
+    def online_users(self) -> set[int]:
+        """Users with at least one socket in the room."""
+        return {member.user.pk for member in self.members}
+
+    def replay_url(self) -> str:
+        """The replay page of the current (finished) match."""
+        assert self.match is not None
+        return reverse("rooms:replay", args=[self.id, self.match.number])
+
+    def _is_bot(self, user_id: int) -> bool:
+        return any(seat.user_id == user_id and seat.bot for seat in self.seats)
+
+    def _viewer(self, user_id: int) -> Viewer:
+        seat = self.match.players.index(user_id) if self.match and user_id in self.match.players else None
+        return Viewer(seat, any(s.user_id == user_id for s in self.seats))
+
+    # Building state.
+
+    def _replay(self, actions: list[tuple[int, dict[str, Any]]]) -> None:
+        """Rebuild the current match from its seed, content and log."""
+        match = self.match
+        assert match is not None
+        self.state = fresh_state(self.game, len(match.players), self.options, match.seed, match.content)
+        for seat, payload in actions:
+            replay_entry(self.game, self.state, seat, payload)
+        self.seq = len(actions)
+
+    def resume(self) -> None:
+        """Start what a match in progress needs (its tick loop, clock, or a computer's turn), or prepare the next."""
+        if self.status != "playing":
+            self.content.start()
+            return
+        if self.game.tick_hz and self.tick_task is None:
+            self.tick_task = asyncio.create_task(self._tick_loop(), name=f"room:{self.id}:tick")
+        self._arm_clock()
+        self._schedule_bot()
+
+    async def _make_content(self) -> JSON:
+        """The game's content for this room's next match, different from its earlier ones."""
+        assert self.hooks.prepare is not None
+        earlier = await db(store.match_contents)(self.id)
+        return await self.hooks.prepare(self.options, earlier)
+
+    async def _start_match(self, players: list[int]) -> None:
+        """Set up a new match for ``players`` in game-seat order, stored before it is shown."""
+        number = self.match.number + 1 if self.match else 1
+        seed = secrets.randbits(62)
+        content = await self.content.take()
+        count = 0 if self.game.drop_in else len(players)
+        try:
+            state = fresh_state(self.game, count, self.options, seed, content)
+        except ValueError:
+            log.exception("room %s: the game refused its prepared content; playing without it", self.id)
+            content, state = None, fresh_state(self.game, count, self.options, seed, None)
+        self.match = await db(store.match_start)(
+            room_id=self.id, number=number, seed=seed, players=players, content=content
+        )
+        self.state = state
+        self.seq = 0
+        self.status = "playing"
+        self.rematch.clear()
+        if self.game.drop_in:
+            self.present.clear()
+            for uid in players:
+                self._enter(uid)
+        else:
+            online = self.online_users()
+            self.away_since = {
+                uid: self.runtime.clock() for uid in players if uid not in online and not self._is_bot(uid)
+            }
+        self.resume()
+
+    def _enter(self, user_id: int) -> list[Event]:
+        """Put a drop-in player into the running world (once)."""
+        if self.match is None or user_id in self.present or user_id not in self.match.players:
+            return []
+        self.present.add(user_id)
+        name = next((seat.name for seat in self.seats if seat.user_id == user_id), "?")
+        return self.game.join(self.state, self.match.players.index(user_id), name)
+
+    # What members may do (each under the lock).
+
+    async def attach(self, member: Member) -> None:
+        """Add a socket: it gets its welcome, everyone else the new state (who is online changed)."""
+        async with self.lock:
+            if self.closed:
+                raise RoomNotFound(self.id)
+            viewer = self.members[member] = self._viewer(member.user.pk)
+            self.away_since.pop(member.user.pk, None)
+            events = self._enter(member.user.pk) if self.game.drop_in and self.status == "playing" else []
+            for frame in member.codec.welcome(self, viewer):
+                member.push(frame)
+            self._publish(events, skip=member)
+
+    async def refresh(self, member: Member) -> None:
+        """Send one socket its welcome again (a shared codec's page after it took a seat)."""
+        async with self.lock:
+            if member in self.members:
+                viewer = self.members[member] = self._viewer(member.user.pk)
+                for frame in member.codec.welcome(self, viewer):
+                    member.push(frame)
+
+    async def detach(self, member: Member) -> None:
+        """Remove a socket; its seat stays and a player's absence starts counting (a drop-in player leaves)."""
+        async with self.lock:
+            if self.members.pop(member, None) is None:
+                return
+            uid = member.user.pk
+            events: list[Event] = []
+            gone = uid not in self.online_users()
+            if self.game.drop_in and gone and uid in self.present and self.match is not None:
+                self.present.discard(uid)
+                events = self.game.leave(self.state, self.match.players.index(uid))
+                await db(store.seat_remove)(room_id=self.id, user_id=uid)
+                self.seats = [seat for seat in self.seats if seat.user_id != uid]
+            elif self.status == "playing" and uid in self.player_ids() and gone:
+                self.away_since[uid] = self.runtime.clock()
+            if not self.members:
+                self.empty_since = self.runtime.clock()
+            self._publish(events)
+
+    async def sit(self, user: User, key: str | None) -> None:
+        """Take a free seat: from a public room's lobby entry, or with the join link's key."""
+        async with self.lock:
+            if any(seat.user_id == user.pk for seat in self.seats):
+                return
+            drop_in = self.game.drop_in and self.status == "playing"
+            if self.status != "waiting" and not drop_in:
+                raise IllegalAction("This game has already started; you can watch it.")
+            if not self.public and key != self.join_key:
+                raise IllegalAction("This room is private: you need its join link to take a seat.")
+            if len(self.seats) >= self.game.max_players:
+                raise IllegalAction("This room is full; you can watch it.")
+            taken = {seat.index for seat in self.seats}
+            index = min(set(range(self.game.max_players)) - taken)
+            self.seats.append(await db(store.seat_add)(room_id=self.id, user_id=user.pk, index=index))
+            self.seats.sort(key=lambda seat: seat.index)
+            if drop_in:
+                assert self.match is not None
+                if user.pk not in self.match.players:
+                    self.match.players.append(user.pk)
+                await self._changed(self._enter(user.pk))
+                return
+            if len(self.seats) == self.game.max_players:
+                await self._start_match([seat.user_id for seat in self.seats])
+            await self._changed([])
+
+    async def leave(self, user: User) -> None:
+        """Give up a seat before the game starts."""
+        async with self.lock:
+            if self.status != "waiting":
+                raise IllegalAction("You can only leave your seat before the game starts.")
+            if not any(seat.user_id == user.pk for seat in self.seats):
+                raise IllegalAction("You don't have a seat in this room.")
+            await db(store.seat_remove)(room_id=self.id, user_id=user.pk)
+            self.seats = [seat for seat in self.seats if seat.user_id != user.pk]
+            await self._changed([])
+
+    async def start(self, user: User) -> None:
+        """Start before every seat is taken, once enough players sit."""
+        async with self.lock:
+            if self.status != "waiting":
+                raise IllegalAction("The game has already started.")
+            if not any(seat.user_id == user.pk for seat in self.seats):
+                raise IllegalAction("Only seated players can start the game.")
+            if len(self.seats) < self.game.min_players:
+                raise IllegalAction(f"{self.game.name} needs at least {self.game.min_players} players.")
+            await self._start_match([seat.user_id for seat in self.seats])
+            await self._changed([])
+
+    async def ask_rematch(self, user: User) -> None:
+        """Vote for a rematch; when every player has (computers always agree), a new match starts, seats rotated."""
+        async with self.lock:
+            if self.status != "finished" or self.match is None:
+                raise IllegalAction("A rematch is possible once the game is over.")
+            if user.pk not in self.match.players:
+                raise IllegalAction("Only the players can ask for a rematch.")
+            self.rematch.add(user.pk)
+            players = self.match.players
+            if self.rematch | {uid for uid in players if self._is_bot(uid)} >= set(players):
+                await self._start_match(players[1:] + players[:1])
+            await self._changed([])
+
+    async def resign(self, user: User) -> None:
+        """Give up: every other player wins."""
+        async with self.lock:
+            seat = self._playing_seat(user)
+            winners = tuple(index for index in range(len(self.ordered_seats())) if index != seat)
+            await self._finish(Outcome(winners, f"{self.game.seat_label(seat)} resigned"), [])
+
+    async def claim(self, user: User) -> None:
+        """Win because every opponent has been gone for the grace period."""
+        async with self.lock:
+            seat = self._playing_seat(user)
+            assert self.match is not None
+            others = [uid for uid in self.match.players if uid != user.pk]
+            present = [uid for uid in others if uid not in self.away_since]
+            if present or not others:
+                raise IllegalAction("Your opponent is still here.")
+            wait = self.runtime.claim_after() - (self.runtime.clock() - max(self.away_since[uid] for uid in others))
+            if wait > 0:
+                raise IllegalAction(f"Your opponent may still come back: you can claim the win in {wait:.0f} s.")
+            await self._finish(Outcome((seat,), "the opponent left"), [])
+
+    def _playing_seat(self, user: User) -> int:
+        if self.game.drop_in:
+            raise IllegalAction("This world never ends: just leave when you want.")
+        if not self.game.resignable:
+            raise IllegalAction("Everyone plays together here: just leave when you want.")
+        if self.status != "playing" or self.match is None:
+            raise IllegalAction("There is no game in progress.")
+        if user.pk not in self.match.players:
+            raise IllegalAction("Only the players can do that.")
+        return self.match.players.index(user.pk)
+
+    async def act(self, member: Member, message: wire.JSON) -> None:
+        """Apply one game action from a player's socket; store it, then tell everyone."""
+        schema = self.game.actions.get(message["type"])
+        if schema is None:
+            raise wire.BadMessage(f"Unknown message type {message['type']!r}.")
+        action = wire.convert(message, schema)
+        async with self.lock:
+            seat = self._viewer(member.user.pk).seat
+            if self.status == "waiting":
+                raise IllegalAction("The game hasn't started yet.")
+            if self.status == "finished":
+                raise IllegalAction("The game is over.")
+            if seat is None:
+                raise IllegalAction("You are watching this game; only its players can play.")
+            await self._apply(seat, message["type"], action, mover=member)
+
+    async def _apply(self, seat: int, kind: str, action: msgspec.Struct, mover: Member | None = None) -> None:
+        """Apply, store, publish (the caller holds the lock)."""
+        events = self.game.apply(self.state, seat, action)
+        if not self.game.log_actions or kind in self.game.unlogged:
+            if events:
+                self._publish(events)
+            return
+        await self._commit(seat, {"type": kind, **msgspec.to_builtins(action)}, events, mover)
+
+    async def _commit(self, seat: int, payload: JSON, events: list[Event], mover: Member | None = None) -> None:
+        """Store an applied entry, then publish; if storing fails, the room is dropped and reloads from storage."""
+        assert self.match is not None
+        try:
+            await self.runtime.journal.append(match_id=self.match.id, seq=self.seq + 1, seat=seat, payload=payload)
+        except Exception:
+            log.exception("room %s: could not store action %s", self.id, self.seq + 1)
+            if mover is not None:
+                mover.push(wire.error("Your move could not be saved; the room is reloading."))
+            self._abandon()
+            return
+        self.seq += 1
+        await self._after(events)
+
+    # Computer players.
+
+    def _schedule_bot(self) -> None:
+        """Start the computer's move if it is a computer's turn."""
+        if self.status != "playing" or self.bot_task is not None or self.closed:
+            return
+        awaited = sorted(self.game.current_seats(self.state))
+        if not awaited:
+            return
+        seats = self.ordered_seats()
+        for seat in awaited:
+            if seats[seat].bot:
+                self.bot_task = asyncio.create_task(self._bot_move(seat, seats[seat].bot), name=f"room:{self.id}:bot")
+                return
+
+    async def _bot_move(self, seat: int, level: str) -> None:
+        """Think in a worker thread (never on the event loop), then play like anyone else."""
+        try:
+            depth = self.game.bot_levels.get(level, min(self.game.bot_levels.values(), default=1))
+            snapshot, seq = copy.deepcopy(self.state), self.seq
+            message = await asyncio.to_thread(self.game.bot_action, snapshot, seat, depth, random.Random())
+            await asyncio.sleep(self.runtime.bot_pause)
+            async with self.lock:
+                if self.closed or self.status != "playing" or self.seq != seq:
+                    return
+                await self._apply(seat, message["type"], wire.convert(message, self.game.actions[message["type"]]))
+        except Exception:
+            log.exception("room %s: the computer player failed", self.id)
+        finally:
+            self.bot_task = None
+            if not self.lock.locked():
+                self._schedule_bot()
+
+    # Time.
+
+    async def _tick_loop(self) -> None:
+        """Fixed-step ticks at ``tick_hz``; a late loop skips ahead rather than bursting."""
+        assert self.game.tick_hz
+        period = 1 / self.game.tick_hz
+        deadline = self.runtime.clock()
+        while True:
+            deadline += period
+            delay = deadline - self.runtime.clock()
+            if delay < -5 * period:
+                deadline = self.runtime.clock()
+            await asyncio.sleep(max(delay, 0))
+            async with self.lock:
+                if self.status != "playing" or self.closed:
+                    return
+                await self.tick_once(period)
+
+    async def tick_once(self, dt: float) -> None:
+        """One tick of a real-time game (the caller holds the lock)."""
+        await self._after(self.game.tick(self.state, dt))
+
+    def _arm_clock(self) -> None:
+        """Follow the game's phase clock: a new key starts a countdown; none stops it."""
+        playing = self.status == "playing" and not self.closed
+        self.phase_clock.follow(self.game.timer(self.state) if playing else None)
+
+    def _clock_rang(self, key: int) -> None:
+        self.runtime.spawn(self.expire(key), name=f"room:{self.id}:expire")
+
+    async def expire(self, key: int) -> None:
+        """Phase clock ``key`` ran out: the game skips what was missing; stored, then published."""
+        async with self.lock:
+            if self.closed or self.status != "playing" or self.phase_clock.key != key:
+                return
+            self.phase_clock.handle = None
+            events = self.game.expire(self.state, key)
+            await self._commit(0, expiry(key), events)
+
+    def clock(self) -> JSON | None:
+        """The running phase clock for pages: seconds left and its length."""
+        return self.phase_clock.as_json()
+
+    # Telling the world.
+
+    async def _after(self, events: list[Event]) -> None:
+        """After a state change: finish the match if the rules say so, else publish; then a computer may move."""
+        outcome = self.game.outcome(self.state)
+        if outcome is None:
+            self._arm_clock()
+            self._publish(events)
+            self._schedule_bot()
+        else:
+            await self._finish(outcome, events)
+
+    async def _finish(self, outcome: Outcome, events: list[Event]) -> None:
+        """Store the result, stop the clocks, and announce it with a ``room.finished`` event."""
+        assert self.match is not None
+        result = outcome.as_json()
+        await db(store.match_finish)(match_id=self.match.id, room_id=self.id, result=result)
+        self.match.result, self.match.status, self.status = result, "finished", "finished"
+        self.away_since.clear()
+        self.phase_clock.stop()
+        for task in (self.tick_task, self.bot_task):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+        self.tick_task = None
+        await self._finished_hook()
+        self.content.start()
+        await self._changed([*events, Event("room.finished", result)])
+
+    async def _finished_hook(self) -> None:
+        """Let the game save what the match made (a drawing's picture) before the end is announced."""
+        finish, match = self.hooks.finished, self.match
+        if finish is None or match is None:
+            return
+        names = tuple(seat.name for seat in self.ordered_seats())
+        done = registry.Finished(self.id, match.id, match.number, self.state, names)
+        try:
+            await finish(done)
+        except Exception:
+            log.exception("room %s: the game's finished hook failed", self.id)
+
+    async def _changed(self, events: list[Event]) -> None:
+        """Seats or status changed: refresh every socket's viewer, publish, tell the lobby."""
+        for member in self.members:
+            self.members[member] = self._viewer(member.user.pk)
+        self._publish(events)
+        self._schedule_bot()
+        await self.runtime.announce(self.summary())
+
+    def _publish(self, events: list[Event], skip: Member | None = None) -> None:
+        """Push the change to every socket, encoding it once per (codec, viewer), or once per shared codec.
+
+        A shared codec's frames are snapshots: a socket that has not sent the last one gets only the newest.
+        """
+        frames: dict[object, list[str]] = {}
+        for member, viewer in self.members.items():
+            if member is skip:
+                continue
+            shared = member.codec.shared
+            key = member.codec if shared else (member.codec, viewer)
+            out = frames.get(key)
+            if out is None:
+                out = frames[key] = member.codec.frames(self, viewer, events)
+            for frame in out:
+                if shared:
+                    member.push_latest(frame)
+                else:
+                    member.push(frame)
+
+    def summary(self) -> wire.JSON:
+        """This room as the lobby lists it."""
+        return room_summary(
+            room_id=self.id,
+            game=self.game,
+            status=self.status,
+            public=self.public,
+            players=[seat.name for seat in self.seats],
+            join_url=self.join_url,
+            watch_url=self.watch_url,
+        )
+
+    def unload(self) -> list[asyncio.Future[Any]]:
+        """Forget this room in memory: stop its clock and tasks (it reloads from storage on demand)."""
+        self.closed = True
+        if self.runtime.rooms.get(self.id) is self:
+            del self.runtime.rooms[self.id]
+        self.phase_clock.stop()
+        tasks: list[asyncio.Future[Any]] = [
+            task for task in (self.tick_task, self.bot_task, self.content.task) if task is not None
+        ]
+        for task in tasks:
+            if task is not asyncio.current_task():
+                task.cancel()
+        return tasks
+
+    def _abandon(self) -> None:
+        """Drop this in-memory copy (it may be ahead of storage); sockets reconnect to a fresh load."""
+        self.unload()
+        for member in list(self.members):
+            member.shut(closecodes.RESTARTING)

@@ -151,3 +151,20 @@ async def test_prompts_come_from_openai_when_the_room_is_created(
     content = runtime.rooms[room_id].match.content  # type: ignore[union-attr]
     assert content is not None and content["source"] == ("openai" if mode == "good" else "deck")
     assert len(content["parts"]) == 8
+
+
+async def test_a_restart_keeps_the_picture_and_the_round(ws: Sockets) -> None:
+    """The room is dropped from memory (as after a crash): a reconnecting player gets every stroke and the round back."""
+    alice, bob = await make_user("Alice"), await make_user("Bob")
+    room_id, (a, b) = await _room(ws, alice, bob, seconds=10, rounds=3)
+    for comm, message in [(a, _stroke(0, 10, 10, 20, 20)), (b, _stroke(0, 30, 30)), (a, _stroke(0, 40, 40))]:
+        await send(comm, message)
+        await roundtrip(comm)
+    await runtime.rooms[room_id].expire(0)
+    before = runtime.rooms[room_id].state
+    await runtime.reset()
+    again = await ws.connect(f"/ws/room/{room_id}/", bob)
+    view = (await receive_until(again, "room.state"))["view"]
+    assert view["round"] == 1 == before.round and view["prompt"] == before.prompts[1][1]
+    assert [(s["seat"], s["points"]) for s in view["strokes"]] == [(0, [10, 10, 20, 20, 40, 40]), (1, [30, 30])]
+    assert view["next_stroke"] == 1

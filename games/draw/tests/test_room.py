@@ -154,7 +154,7 @@ async def test_prompts_come_from_openai_when_the_room_is_created(
 
 
 async def test_a_restart_keeps_the_picture_and_the_round(ws: Sockets) -> None:
-    """The room is dropped from memory (as after a crash): a reconnecting player gets every stroke and the round back."""
+    """The room is dropped from memory (as after a crash): a returning player gets every stroke and the round back."""
     alice, bob = await make_user("Alice"), await make_user("Bob")
     room_id, (a, b) = await _room(ws, alice, bob, seconds=10, rounds=3)
     for comm, message in [(a, _stroke(0, 10, 10, 20, 20)), (b, _stroke(0, 30, 30)), (a, _stroke(0, 40, 40))]:

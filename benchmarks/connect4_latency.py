@@ -30,6 +30,7 @@ from websockets.asyncio.client import ClientConnection, connect
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from core.loadtest.client import cpu_seconds  # noqa: E402
 from games.connect4.rules import ConnectFour, Play  # noqa: E402
 from tests.server import LiveServer  # noqa: E402
 
@@ -54,12 +55,6 @@ def drawn_sequence(rng: random.Random) -> list[int]:
                 break
         if len(moves) == 42:
             return moves
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kib(pid: int) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import msgspec
@@ -47,13 +47,9 @@ class RoomRuntime:
         """Seconds every opponent must have been gone before a player may claim the win."""
         return float(settings.PARLOR["CLAIM_AFTER"])
 
-    def spawn(self, work: Awaitable[None], name: str) -> None:
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         """Run ``work`` in the background, keeping a reference until it ends."""
-
-        async def run() -> None:
-            await work
-
-        task = asyncio.create_task(run(), name=name)
+        task = asyncio.create_task(work, name=name)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.rooms.codecs import room_message
+from core.rooms.codecs import StateCodec, room_message
 from core.rooms.protocol import Event
 from core.transport import wire
 
@@ -43,19 +43,14 @@ def compact(events: list[Event]) -> wire.JSON:
     return frame
 
 
-class DrawPageCodec:
+class DrawPageCodec(StateCodec):
     """Full picture in the welcome; small frames afterwards, encoded once per publish for every viewer.
 
     The runtime passes every viewer the same ``events`` list in one publish, so its identity keys the cache.
     """
 
-    shared = False
-
     def __init__(self) -> None:
         self._last: tuple[list[Event], str] | None = None
-
-    def welcome(self, room: LiveRoom, viewer: Viewer) -> list[str]:
-        return [wire.encode(room_message(room, viewer, []))]
 
     def frames(self, room: LiveRoom, viewer: Viewer, events: list[Event]) -> list[str]:
         if events and all(event.type in INCREMENTAL and event.to is None for event in events):

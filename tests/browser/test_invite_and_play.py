@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from tests.pages import open_page
 from tests.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -14,10 +15,7 @@ pytestmark = pytest.mark.browser
 
 async def _lobby(browser: Browser, server: LiveServer) -> tuple[Page, str]:
     """A new visitor (a guest) on the lobby page, and the display name they were given."""
-    context = await browser.new_context(viewport={"width": 1200, "height": 900})
-    page = await context.new_page()
-    await page.goto(server.url + "/")
-    await expect(page.locator("#connection")).to_have_text("online")
+    page = await open_page(browser, server.url + "/", 1200)
     return page, (await page.locator("#me").inner_text()).strip()
 
 

@@ -8,17 +8,15 @@ import re
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
+from tests.pages import open_page
 from tests.server import LiveServer
 
 pytestmark = pytest.mark.browser
 
 
 async def _visitor(browser: Browser, server: LiveServer, width: int = 1200) -> tuple[BrowserContext, Page, str]:
-    context = await browser.new_context(viewport={"width": width, "height": 900})
-    page = await context.new_page()
-    await page.goto(server.url + "/")
-    await expect(page.locator("#connection")).to_have_text("online")
-    return context, page, (await page.locator("#me").inner_text()).strip()
+    page = await open_page(browser, server.url + "/", width)
+    return page.context, page, (await page.locator("#me").inner_text()).strip()
 
 
 async def test_create_a_room_and_join_it_by_link(browser: Browser, parlor_server: LiveServer) -> None:

@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.async_api import Browser, expect
 
+from tests.pages import open_page
 from tests.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -14,9 +15,7 @@ pytestmark = pytest.mark.browser
 
 async def test_fly_your_ship(browser: Browser, parlor_server: LiveServer) -> None:
     """Create an arena from the lobby, thrust toward the pointer: the ship is drawn and moves."""
-    page = await (await browser.new_context(viewport={"width": 1000, "height": 900})).new_page()
-    await page.goto(parlor_server.url + "/")
-    await expect(page.locator("#connection")).to_have_text("online")
+    page = await open_page(browser, parlor_server.url + "/", 1000)
     name = (await page.locator("#me").inner_text()).strip()
     await page.select_option("#game", "arena")
     await page.get_by_role("button", name="Create room").click()

@@ -7,16 +7,10 @@ import re
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from tests.pages import open_page
 from tests.server import LiveServer
 
 pytestmark = pytest.mark.browser
-
-
-async def _page(browser: Browser, url: str, width: int = 1100) -> Page:
-    page = await (await browser.new_context(viewport={"width": width, "height": 1000})).new_page()
-    await page.goto(url)
-    await expect(page.locator("#connection")).to_have_text("online")
-    return page
 
 
 async def _place(page: Page, label: str) -> None:
@@ -30,14 +24,14 @@ async def _place(page: Page, label: str) -> None:
 
 async def test_three_players_play_a_round_to_the_scores(browser: Browser, parlor_server: LiveServer) -> None:
     """Ann gives the cue; Ben and Cat place pieces clockwise, then in reverse; all three see the reveal and scores."""
-    ann = await _page(browser, parlor_server.url + "/")
+    ann = await open_page(browser, parlor_server.url + "/", height=1000)
     await ann.select_option("#game", "colorclues")
     await ann.get_by_role("button", name="Create room").click()
     await expect(ann).to_have_url(re.compile(r"/room/[\w-]+/$"))
     await expect(ann.locator("#join-link")).to_have_value(re.compile("/join/"))
     join = await ann.locator("#join-link").input_value()
-    ben = await _page(browser, join, width=400)
-    cat = await _page(browser, join)
+    ben = await open_page(browser, join, width=400, height=1000)
+    cat = await open_page(browser, join, height=1000)
     await expect(ann.locator("#seats li")).to_have_count(3)
     await ann.get_by_role("button", name="Start the game").click()
 

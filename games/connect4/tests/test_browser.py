@@ -7,28 +7,22 @@ import re
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from tests.pages import open_page
 from tests.server import LiveServer
 
 pytestmark = pytest.mark.browser
 
 
-async def _page(browser: Browser, url: str, width: int = 1100) -> Page:
-    page = await (await browser.new_context(viewport={"width": width, "height": 900})).new_page()
-    await page.goto(url)
-    await expect(page.locator("#connection")).to_have_text("online")
-    return page
-
-
 async def _new_game(browser: Browser, server: LiveServer) -> tuple[Page, Page, str]:
     """Red creates a private Connect Four room, yellow opens its join link: both pages, and the watch link."""
-    red = await _page(browser, server.url + "/")
+    red = await open_page(browser, server.url + "/")
     await red.select_option("#game", "connect4")
     await red.uncheck("#public")
     await red.get_by_role("button", name="Create room").click()
     await expect(red).to_have_url(re.compile(r"/room/[\w-]+/$"))
     await expect(red.locator("#join-link")).to_have_value(re.compile("/join/"))
     join = await red.locator("#join-link").input_value()
-    yellow = await _page(browser, join, width=390)
+    yellow = await open_page(browser, join, width=390)
     await expect(red.locator("#status")).to_have_text("Your turn.")
     return red, yellow, await red.locator("#watch-link").input_value()
 
@@ -45,7 +39,7 @@ async def _colors(page: Page) -> list[str]:
 async def test_two_players_and_a_watcher(browser: Browser, parlor_server: LiveServer) -> None:
     """Red wins on a diagonal; all three pages end on the same board with the four highlighted."""
     red, yellow, watch = await _new_game(browser, parlor_server)
-    watcher = await _page(browser, watch)
+    watcher = await open_page(browser, watch)
     for index, column in enumerate([0, 1, 1, 2, 2, 3, 2, 3, 3, 6, 3]):
         await _drop(red if index % 2 == 0 else yellow, column)
     await expect(red.locator("#status")).to_have_text("You win! (four in a row)")

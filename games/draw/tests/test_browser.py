@@ -7,18 +7,12 @@ import re
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from tests.pages import open_page
 from tests.server import LiveServer
 
 pytestmark = pytest.mark.browser
 
 RED, BLUE = "#c62828", "#1565c0"
-
-
-async def _page(browser: Browser, url: str, width: int = 1100) -> Page:
-    page = await (await browser.new_context(viewport={"width": width, "height": 900})).new_page()
-    await page.goto(url)
-    await expect(page.locator("#connection")).to_have_text("online")
-    return page
 
 
 async def _line(page: Page, colour: str, start: tuple[int, int], end: tuple[int, int]) -> None:
@@ -55,12 +49,12 @@ async def test_two_players_draw_and_a_late_watcher_sees_the_picture(
     browser: Browser, parlor_server: LiveServer
 ) -> None:
     """Alice draws red across, Bob blue down; both canvases show both; Carol joins later and sees them too."""
-    alice = await _page(browser, parlor_server.url + "/")
+    alice = await open_page(browser, parlor_server.url + "/")
     await alice.select_option("#game", "draw")
     await alice.get_by_role("button", name="Create room").click()
     await expect(alice).to_have_url(re.compile(r"/room/[\w-]+/$"))
     await expect(alice.locator("#join-link")).to_have_value(re.compile("/join/"))
-    bob = await _page(browser, await alice.locator("#join-link").input_value(), width=420)
+    bob = await open_page(browser, await alice.locator("#join-link").input_value(), width=420)
     await alice.get_by_role("button", name="Start the game").click()
     for page in (alice, bob):
         await expect(page.locator("#clock")).to_be_visible()
@@ -77,7 +71,7 @@ async def test_two_players_draw_and_a_late_watcher_sees_the_picture(
         await _wait_for_colour(page, 600, 200, BLUE)
         await _wait_for_colour(page, 300, 200, "#ffffff")
 
-    carol = await _page(browser, await alice.locator("#watch-link").input_value())
+    carol = await open_page(browser, await alice.locator("#watch-link").input_value())
     await expect(carol.locator("#prompt")).to_have_text("You are watching.")
     await _wait_for_colour(carol, 300, 400, RED)
     await _wait_for_colour(carol, 600, 600, BLUE)

@@ -186,7 +186,7 @@ export function mount(host, { send }) {
     pieceRow.hidden = you.seat === null || room.status !== "playing";
     if (you.seat !== null && document.activeElement !== pieceSelect) {
       const taken = new Set(view.colours.map((colour, seat) => (seat === you.seat ? null : colour.name)));
-      pieceSelect.replaceChildren(...latest.pieces.filter(([name]) => !taken.has(name)).map(([name]) => el("option", { value: name }, name)));
+      pieceSelect.replaceChildren(...view.palette.filter(([name]) => !taken.has(name)).map(([name]) => el("option", { value: name }, name)));
       pieceSelect.value = view.colours[you.seat].name;
     }
     grid.classList.toggle("placing", myTurnToPlace());
@@ -208,8 +208,7 @@ export function mount(host, { send }) {
       return null;
     },
     update(state) {
-      latest = { ...state, pieces: state.view?.palette ?? [] };
-      if (state.view?.target === null && state.view.phase === "cue1") choice = Math.min(choice, 3);
+      latest = state;
       render();
     },
   };

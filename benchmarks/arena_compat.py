@@ -60,19 +60,45 @@ class StepPrinter(Listener):
         return None if self.proc.poll() is None else f"server exited with {self.proc.returncode}"
 
     def step(self, s: Stats) -> None:
+        s["server_rss_mb"] = rss_mb(self.proc.pid)
         print(
             f"  {self.name} N={s['n']}: {s['connected']} connected ({s['connect_failures']} failed, {s['dropped']} "
             f"dropped), gap p50/p95/p99/max {s['p50']:.0f}/{s['p95']:.0f}/{s['p99']:.0f}/{s['max']:.0f} ms, "
             f"{s['msgs_per_s']:.0f} msg/s ({s['per_client_hz']:.1f} Hz each), CPU server {s['server_cpu']:.0f}%, "
             f"client {s['client_cpu']:.0f}%{' (client-bound!)' if s['client_bound'] else ''}, "
-            f"others on CPU 0 {s['cpu0_other']:.0f}%: {'held' if s['held'] else 'NOT held'}",
+            f"others on CPU 0 {s['cpu0_other']:.0f}%, {s.get('bytes_per_s', 0) / 1e6:.1f} MB/s, "
+            f"server RSS {s['server_rss_mb']:.0f} MB{stalled(s)}: {'held' if s['held'] else 'NOT held'}",
             flush=True,
         )
 
 
-async def ramp(name: str, url: str, proc: subprocess.Popen[bytes], args: argparse.Namespace) -> list[Stats]:
+def rss_mb(pid: int) -> float:
+    """A process's resident memory in MB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def stalled(s: Stats) -> str:
+    """The stopped clients of a slow-client step, if any."""
+    return f", {s['stalled']} stopped ({s['stalled_dropped']} dropped)" if s.get("stalled") else ""
+
+
+async def ramp(
+    name: str,
+    url: str,
+    proc: subprocess.Popen[bytes],
+    args: argparse.Namespace,
+    protocol: str = "seed",
+    steps: list[int] | None = None,
+    stall: float = 0.0,
+) -> list[Stats]:
     """Add clients step by step (core.loadtest), measuring each step, until two fail in a row or the server dies."""
-    plan = Plan(url, "seed", args.steps, args.window, args.settle, args.stop_after, args.seed, server_pid=proc.pid)
+    plan = Plan(
+        url, protocol, steps or args.steps, args.window, args.settle, args.stop_after, args.seed,
+        server_pid=proc.pid, stall_fraction=stall,
+    )  # fmt: skip
     return await run_ramp(plan, StepPrinter(name, proc))
 
 
@@ -128,19 +154,43 @@ async def run_baseline(args: argparse.Namespace) -> dict[str, Any]:
     return {"server": "seed_arena: daphne + InMemoryChannelLayer, /ws/game/", "steps": steps}
 
 
-async def run_parlor(args: argparse.Namespace) -> dict[str, Any]:
+def parlor_server() -> LiveServer:
+    """Parlor under uvicorn on a fresh database, pinned to CPU 0, its lane on the next free port."""
     server = LiveServer(Path(tempfile.mkdtemp(prefix="arena-bench-")), name="parlor_arena_bench")
     server.env["LOG_LEVEL"] = "WARNING"
     server.command_prefix = ["taskset", "-c", "0"]
     server.start()
     assert server.process is not None
-    layer = "redis" if os.environ.get("REDIS_URL") else "in-memory"
-    print(f"parlor: uvicorn pid {server.process.pid} at {server.url}, layer {layer}, log {server.log}", flush=True)
+    print(f"parlor: uvicorn pid {server.process.pid} at {server.url}, lane :{server.lane_port}, log {server.log}")
+    return server
+
+
+async def run_parlor(args: argparse.Namespace) -> dict[str, Any]:
+    """Parlor with the seed's protocol, the same ramp as the baseline."""
+    server = parlor_server()
+    assert server.process is not None
     try:
         steps = await ramp("parlor", server.ws_url + "/ws/arena/", server.process, args)
     finally:
         server.stop()
-    return {"server": f"parlor: uvicorn, {layer} layer, /ws/arena/", "steps": steps}
+    return {"server": "parlor: uvicorn, in-memory layer, /ws/arena/", "steps": steps}
+
+
+async def run_lane(args: argparse.Namespace, stall: float = 0.0) -> dict[str, Any]:
+    """Parlor with its own protocol (binary deltas, areas of interest) over the lane; some clients may stop reading."""
+    server = parlor_server()
+    assert server.process is not None
+    name = f"lane, {stall:.0%} stopped" if stall else "lane"
+    try:
+        url = server.lane_url + "/arena/main/"
+        steps = await ramp(name, url, server.process, args, "parlor", args.lane_steps, stall)
+    finally:
+        server.stop()
+    return {"server": f"parlor: uvicorn + picows lane, {name}", "steps": steps}
+
+
+async def run_lane_stalled(args: argparse.Namespace) -> dict[str, Any]:
+    return await run_lane(args, args.stall)
 
 
 def report(results: dict[str, dict[str, Any]]) -> None:
@@ -165,20 +215,29 @@ def report(results: dict[str, dict[str, Any]]) -> None:
     print("\nheld: p95 gap <= 60 ms and p99 <= 100 ms with all N connected; fail: clients not connected at the end;")
     print("!: load client above 80 % CPU, so that step measured the client as much as the server")
     summary = ", ".join(f"{name} {''.join(map(str, largest_held(results[name]['steps'])))}" for name in names)
-    if len(names) == 2:
-        (base, base_more), (ours, more) = (
-            largest_held(results["baseline"]["steps"]),
-            largest_held(results["parlor"]["steps"]),
-        )
-        ratio = f"{ours / base:.1f}{more}{' (the baseline never failed)' if base_more else ''}" if base else "n/a"
-        summary += f", ratio parlor/baseline {ratio}"
+    if "baseline" in results:
+        base, base_more = largest_held(results["baseline"]["steps"])
+        for name in names[1:]:
+            ours, more = largest_held(results[name]["steps"])
+            ratio = f"{ours / base:.1f}{more}{' (the baseline never failed)' if base_more else ''}" if base else "n/a"
+            summary += f"; {name}/baseline {ratio}"
     print(f"held: {summary}")
+    if "lane" in results and "lane-stalled" in results:
+        healthy = {s["n"]: s for s in results["lane"]["steps"]}
+        for s in results["lane-stalled"]["steps"]:
+            if s["n"] in healthy:
+                base_p99, base_rss = healthy[s["n"]]["p99"], healthy[s["n"]]["server_rss_mb"]
+                print(
+                    f"slow clients at N={s['n']}: healthy clients' p99 {base_p99:.0f} -> {s['p99']:.0f} ms "
+                    f"({s['p99'] / base_p99 - 1:+.0%}), server RSS {base_rss:.0f} -> {s['server_rss_mb']:.0f} MB"
+                )
 
 
 async def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     results: dict[str, dict[str, Any]] = {}
-    for name, runner in (("baseline", run_baseline), ("parlor", run_parlor)):
-        if args.only in (None, name):
+    runs = (("baseline", run_baseline), ("parlor", run_parlor), ("lane", run_lane), ("lane-stalled", run_lane_stalled))
+    for name, runner in runs:
+        if args.only is None or name in args.only.split(","):
             try:
                 results[name] = await runner(args)
             except Exception as error:  # one server failing to start must not lose the other's figures
@@ -192,7 +251,9 @@ def main() -> None:
     parser.add_argument("--steps", default="20,30,50,100,200,300,500,1000", help="comma-separated player counts")
     parser.add_argument("--window", type=float, default=10.0, help="seconds measured at each step")
     parser.add_argument("--settle", type=float, default=2.0, help="seconds between reaching N and the window")
-    parser.add_argument("--only", choices=["baseline", "parlor"])
+    parser.add_argument("--only", help="comma-separated runs among baseline, parlor, lane, lane-stalled")
+    parser.add_argument("--lane-steps", default="500,1000,1500,2000,2500", help="player counts on the lane")
+    parser.add_argument("--stall", type=float, default=0.1, help="fraction of stopped clients in lane-stalled")
     parser.add_argument("--json", type=Path, help="write the raw per-step results here")
     parser.add_argument("--chart", type=Path, help="write PREFIX-baseline.png and PREFIX-parlor.png (gap vs players)")
     parser.add_argument("--stop-after", type=int, default=2, help="failed steps in a row that end a ramp; 0: never")
@@ -201,6 +262,7 @@ def main() -> None:
     parser.add_argument("--baseline-cache", type=Path, default=Path(tempfile.gettempdir()) / "parlor-bench-baseline")
     args = parser.parse_args()
     args.steps = sorted({int(n) for n in args.steps.split(",")})
+    args.lane_steps = sorted({int(n) for n in args.lane_steps.split(",")})
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if {0, 1} <= os.sched_getaffinity(0):
@@ -221,7 +283,8 @@ def charts(results: dict[str, dict[str, Any]], prefix: Path, window: float) -> N
     for name, result in results.items():
         if result["steps"]:
             path = prefix.with_name(f"{prefix.name}-{name}.png")
-            title = f"{name}: seed protocol, {window:g} s windows (server on CPU 0, load on CPU 1)"
+            protocol = "own protocol" if name.startswith("lane") else "seed protocol"
+            title = f"{name}: {protocol}, {window:g} s windows (server on CPU 0, load on CPU 1)"
             print(f"chart: {write_chart(path, result['steps'], title)}")
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 
 from core import background
 from core.rooms.runtime import runtime
+from core.transport import lane
 
 
 def tune_gc() -> None:
@@ -24,16 +25,22 @@ def tune_gc() -> None:
 
 
 class Lifespan:
-    """The ``lifespan`` protocol handler for ProtocolTypeRouter."""
+    """The ``lifespan`` protocol handler for ProtocolTypeRouter: background jobs and the lane's listener."""
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        server = None
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 tune_gc()
                 background.ensure_started()
+                if settings.PARLOR_LANE_PORT:
+                    server = await lane.serve(settings.PARLOR_LANE_HOST, settings.PARLOR_LANE_PORT)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if server is not None:
+                    server.close()
+                    lane.close_all()
                 await background.stop()
                 await runtime.reset()
                 await send({"type": "lifespan.shutdown.complete"})

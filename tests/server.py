@@ -42,6 +42,8 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
+        self.lane_port = free_port()
+        self.lane_url = f"ws://127.0.0.1:{self.lane_port}"
         self.log = workdir / f"{name}.log"
         self.env = {
             **os.environ,
@@ -52,6 +54,7 @@ class LiveServer:
             "PARLOR_NOTIFY_POLL": "0.2",
             "PARLOR_PRESENCE_HEARTBEAT": "1",
             "PARLOR_PRESENCE_EXPIRY": "4",
+            "PARLOR_LANE_PORT": str(self.lane_port),
         }
         self.process: subprocess.Popen[bytes] | None = None
         self.command_prefix: list[str] = []

@@ -146,6 +146,10 @@ PARLOR = {
     "ROOM_IDLE_UNLOAD": float(os.environ.get("PARLOR_ROOM_IDLE_UNLOAD", 30)),
     "CLAIM_AFTER": float(os.environ.get("PARLOR_CLAIM_AFTER", 30)),
 }
+# The lane (core/transport/lane.py): real-time games' binary socket, on its own port; 0 turns it off.
+PARLOR_LANE_PORT = int(os.environ.get("PARLOR_LANE_PORT", 8001))
+PARLOR_LANE_HOST = os.environ.get("PARLOR_LANE_HOST", "127.0.0.1")
+PARLOR_LANE_URL = os.environ.get("PARLOR_LANE_URL", "")  # the lane's public URL behind a proxy: wss://example.org/lane
 
 # Python's GC thresholds, applied at start-up after freezing the start-up heap (config/lifespan.py).
 PARLOR_GC_THRESHOLDS = tuple(int(n) for n in os.environ.get("PARLOR_GC_THRESHOLDS", "20000,50,50").split(","))
@@ -156,7 +160,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "picows": {"level": "WARNING"}},
 }
 
 # WhiteNoise serves static files through a sync iterator; under ASGI Django warns on every file.

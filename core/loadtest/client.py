@@ -1,4 +1,4 @@
-"""The arena load client: simulated players on one asyncio loop, each timestamping every update it receives.
+"""The arena load client: simulated players (``players``) on one asyncio loop, each timestamping every update.
 
 ``ramp`` adds players step by step and measures each step's inter-update gaps, throughput and its own CPU.
 """
@@ -7,26 +7,26 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import math
 import os
 import random
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.asyncio.connection import broadcast
-from websockets.exceptions import ConnectionClosed, WebSocketException
+from .players import PLAYERS, PROTOCOLS, TICK, Player, lane_url, send_input
 
-TICK = 0.05
-SLOTS = 10  # input is sent from one task in SLOTS phases per tick, so clients don't all send at once
+__all__ = [
+    "CLIENT_BOUND", "PROTOCOLS", "Listener", "Plan", "Player", "Ramp", "Stats", "cpu0_busy", "cpu_seconds",
+    "largest_held", "measure", "pause", "percentile", "ramp", "window_gaps",
+]  # fmt: skip
+
+SLOTS = 10  # input is sent from one task in SLOTS phases per period, so clients don't all send at once
 CONNECT_BATCH = 25
-TIMEOUT = 10.0  # every wait on a server (handshake and join, close) is bounded by this
-PROTOCOLS = ("seed", "parlor")
-UPDATE = {"seed": b'"stateUpdate"', "parlor": b'"arena.frame"'}  # each protocol's per-tick frame type
+CATCH_UP = 3.0  # seconds a stalled client has, once it reads again, to read its backlog or find its socket closed
 CLIENT_BOUND = 80.0  # client CPU % above which a step measured the client as much as the server
 Stats = dict[str, Any]
 
@@ -43,135 +43,19 @@ def cpu0_busy() -> float:
     return (ticks[0] + ticks[1] + ticks[2] + ticks[7]) / os.sysconf("SC_CLK_TCK")
 
 
-def is_type(frame: bytes, quoted: bytes) -> bool:
-    """Whether a frame's "type" is ``quoted`` (e.g. b'"stateUpdate"'), reading only its ends when "type" is there."""
-    if frame.find(quoted, 0, 48) >= 0 or frame.find(quoted, len(frame) - 48) >= 0:
-        return True
-    if frame.find(b'"type"', 0, 16) >= 0 or frame.find(b'"type"', len(frame) - 48) >= 0:
-        return False
-    try:  # "type" in the middle: decode, the slow path
-        message = json.loads(frame)
-    except ValueError:
-        return False
-    return isinstance(message, dict) and json.dumps(message.get("type")).encode() == quoted
-
-
-class Player:
-    """One simulated player: joins with a ship of its own, then sends input every tick and timestamps updates."""
-
-    def __init__(self, protocol: str, rng: random.Random, key: str | None = None) -> None:
-        self.protocol, self.key, self.marker = protocol, key, UPDATE[protocol]
-        self.phase = rng.uniform(0, 2 * math.pi)
-        self.arrivals: list[float] = []
-        self.alive = self.opened = self.closing = False
-        self.dropped = self.rejected = self.ticks = 0
-        self.failure = ""
-        self.ws: ClientConnection | None = None
-        self.reader: asyncio.Task[None] | None = None
-
-    async def open(self, url: str) -> bool:
-        """Connect and join within TIMEOUT; on failure keep the reason in ``failure``."""
-        try:
-            async with asyncio.timeout(TIMEOUT):
-                self.ws = await connect(
-                    url, compression=None, max_size=None, open_timeout=TIMEOUT, close_timeout=2, ping_interval=None
-                )
-                field = await (self._join_seed() if self.protocol == "seed" else self._join_parlor())
-        except (OSError, TimeoutError, WebSocketException, ValueError, KeyError, TypeError) as error:
-            self.failure = f"{type(error).__name__}: {error}"
-            if self.ws is not None:
-                self.ws.transport.abort()
-            return False
-        self.alive = self.opened = True
-        self.facing = '{"type":"facing"' + field + ',"facing":'
-        self.down = '{"type":"mouseDown"' + field + "}"
-        self.up = '{"type":"mouseUp"' + field + "}"
-        self.reader = asyncio.create_task(self.read())
-        return True
-
-    async def _message(self) -> dict[str, Any]:
-        """The next frame that is not an update, decoded; an error reply raises."""
-        assert self.ws is not None
-        while True:
-            frame = await self.ws.recv(decode=False)
-            if not is_type(frame, self.marker):
-                message = json.loads(frame)
-                if not isinstance(message, dict):
-                    raise ValueError(f"not a JSON object: {frame[:80]!r}")
-                if message.get("type") == "error":
-                    raise ValueError(f"server said: {message.get('message')}")
-                return message
-
-    async def _join_seed(self) -> str:
-        """Read ``playerId``; inputs echo it verbatim."""
-        while (message := await self._message()).get("type") != "playerId":
-            pass
-        return ',"playerId":' + json.dumps(message["playerId"])
-
-    async def _join_parlor(self) -> str:
-        """Read the first ``room.state``, send ``room.sit``, wait until seated; inputs carry no id."""
-        while (message := await self._message()).get("type") != "room.state":
-            pass
-        if message["room"]["game"] != "arena":
-            raise ValueError(f"room {message['room']['id']} plays {message['room']['game']}, not arena")
-        assert self.ws is not None
-        await self.ws.send(json.dumps({"type": "room.sit", **({"key": self.key} if self.key else {})}))
-        while not ((message := await self._message()).get("type") == "room.state" and message["you"]["seated"]):
-            pass
-        return ""
-
-    async def read(self) -> None:
-        """Timestamp every update (perf_counter); count error replies; a close we didn't ask for is a drop."""
-        assert self.ws is not None
-        clock, marker, ws = time.perf_counter, self.marker, self.ws
-        try:
-            while True:
-                frame = await ws.recv(decode=False)
-                now = clock()
-                if is_type(frame, marker):
-                    self.arrivals.append(now)
-                elif is_type(frame, b'"error"'):
-                    self.rejected += 1
-        except ConnectionClosed:
-            if not self.closing:
-                self.dropped += 1
-            self.alive = False
-
-    def send(self, now: float) -> None:
-        """This tick's input: facing, slowly rotating, and every second thrust on or off.
-
-        broadcast() to one connection writes without awaiting (a send never blocks the shared input task)."""
-        assert self.ws is not None
-        facing = (self.phase + 0.5 * now) % (2 * math.pi)
-        broadcast([self.ws], f"{self.facing}{facing:.4f}}}")
-        if self.ticks % 20 == 0:
-            broadcast([self.ws], self.down if self.ticks % 40 == 0 else self.up)
-        self.ticks += 1
-
-    async def close(self) -> None:
-        """Stop reading and drop the connection at once (no closing handshake to wait for)."""
-        self.closing = True
-        if self.reader is not None:
-            self.reader.cancel()
-        if self.ws is not None:
-            self.ws.transport.abort()
-
-
-async def send_input(players: list[Player]) -> None:
-    """Every connected client's input at 20 Hz, from one task: client i sends in phase i % SLOTS of a tick."""
-    due, slot = time.perf_counter(), 0
-    while True:
-        for player in players[slot::SLOTS]:
-            if player.alive:
-                player.send(due)
-        slot = (slot + 1) % SLOTS
-        due += TICK / SLOTS
-        await asyncio.sleep(max(0.0, due - time.perf_counter()))
-
-
 def percentile(ordered: list[float], p: float) -> float:
     """The p-th percentile of a sorted list (nearest rank below); NaN if empty."""
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else math.nan
+
+
+def window_gaps(times: list[float], t0: float, t1: float) -> tuple[list[float], int]:
+    """One client's gaps (s) that end inside [t0, t1] plus the one still open at t1, and its updates in the window.
+
+    ``times`` is sorted; an arrival before t0 anchors the first gap, so a stalled server shows as a long gap."""
+    start, end = bisect_left(times, t0), bisect_right(times, t1)
+    gaps = [times[i] - times[i - 1] for i in range(max(start, 1), end)]
+    gaps.append(t1 - times[end - 1] if end else t1 - t0)
+    return gaps, end - start
 
 
 async def pause(seconds: float, tick: Callable[[float], None]) -> None:
@@ -183,28 +67,33 @@ async def pause(seconds: float, tick: Callable[[float], None]) -> None:
 
 
 async def measure(players: list[Player], window: float, server_pid: int | None, tick: Callable[[float], None]) -> Stats:
-    """One window: every connected client's gaps (ms), messages per second, the client's and the server's CPU."""
+    """One window over ``players`` (joined ones): gaps (ms), messages and bytes per second, client and server CPU.
+
+    ``skipped`` counts the lane's ticks a client never got a snapshot of (0 for the seed, whose updates have none)."""
     gc.collect()
     gc.freeze()  # keep the client's own full collections out of the arrival times
     for p in players:
         del p.arrivals[:-1]  # keep the last arrival as the anchor of the first gap
+    ticks0, bytes0 = [p.tick for p in players], sum(p.received for p in players)
     server0, core0 = (cpu_seconds(server_pid), cpu0_busy()) if server_pid else (0.0, 0.0)
     client0, t0 = time.process_time(), time.perf_counter()
     await pause(window, tick)
     t1, client1 = time.perf_counter(), time.process_time()
+    ticks1, bytes1 = [p.tick for p in players], sum(p.received for p in players)
     gaps: list[float] = []
-    received = 0
-    for p in (p for p in players if p.opened):  # clients that never connected count as failures only
-        times = [t for t in p.arrivals if t <= t1]
-        received += sum(1 for t in times if t >= t0)
-        gaps.extend(b - a for a, b in zip(times, times[1:], strict=False) if b >= t0)
-        gaps.append(t1 - times[-1] if times else t1 - t0)  # the gap still open at the end
+    received = skipped = 0
+    for p, tick0, tick1 in zip(players, ticks0, ticks1, strict=True):
+        mine, count = window_gaps(p.arrivals, t0, t1)
+        gaps.extend(mine)
+        received += count
+        skipped += max(0, tick1 - tick0 - count) if tick0 else 0
     gaps = sorted(1000 * g for g in gaps)
     live, elapsed = sum(p.alive for p in players), t1 - t0
     stats: Stats = {
         "connected": live, "gaps": len(gaps), "p50": percentile(gaps, 50), "p90": percentile(gaps, 90),
         "p95": percentile(gaps, 95), "p99": percentile(gaps, 99), "max": gaps[-1] if gaps else math.nan,
         "msgs_per_s": received / elapsed, "per_client_hz": received / elapsed / max(live, 1),
+        "bytes_per_s": (bytes1 - bytes0) / elapsed, "skipped": skipped,
         "client_cpu": 100 * (client1 - client0) / elapsed,
     }  # fmt: skip
     if server_pid:  # the server pinned to CPU 0: its CPU, and CPU 0's time that was not its
@@ -227,6 +116,7 @@ class Plan:
     seed: int = 1
     key: str | None = None  # a private room's join key (parlor)
     server_pid: int | None = None  # a local server's pid, to report its CPU
+    stall_fraction: float = 0.0  # the share of clients that stop reading during each step (slow clients)
 
 
 class Listener:
@@ -250,7 +140,13 @@ class Ramp:
     """One ramp's players and counters; ``run`` adds clients step by step, measuring each step."""
 
     def __init__(self, plan: Plan, listener: Listener | None = None) -> None:
+        if plan.protocol not in PLAYERS:
+            raise ValueError(f"protocol {plan.protocol!r} is not one of {', '.join(PROTOCOLS)}")
+        if not 0 <= plan.stall_fraction < 1:
+            raise ValueError(f"stall_fraction {plan.stall_fraction} is not in [0, 1)")
         self.plan, self.hear = plan, listener or Listener()
+        self.kind = PLAYERS[plan.protocol]
+        self.url = lane_url(plan.url, plan.key) if plan.protocol == "parlor" else plan.url
         self.rng = random.Random(plan.seed)
         self.players: list[Player] = []
         self.failures = self.index = self.n = 0
@@ -264,9 +160,8 @@ class Ramp:
         refused, players = 0, self.players
         while len(players) < self.n:
             self.tick(f"connecting {sum(p.alive for p in players)}/{self.n}", 0.2 * len(players) / self.n)
-            size = min(CONNECT_BATCH, self.n - len(players))
-            batch = [Player(self.plan.protocol, self.rng, self.plan.key) for _ in range(size)]
-            opened = await asyncio.gather(*(p.open(self.plan.url) for p in batch))
+            batch = [self.kind(self.rng) for _ in range(min(CONNECT_BATCH, self.n - len(players)))]
+            opened = await asyncio.gather(*(p.open(self.url) for p in batch))
             if False in opened and not self.failures + refused:
                 self.hear.note(f"connect failed: {batch[opened.index(False)].failure}")
             refused += opened.count(False)
@@ -276,25 +171,55 @@ class Ramp:
         self.failures += refused
         return refused
 
+    def stall(self) -> list[Player]:
+        """Make ``stall_fraction`` of the connected clients, evenly spread (every k-th), stop reading."""
+        share = self.plan.stall_fraction
+        live = [p for p in self.players if p.alive]
+        chosen = [p for i, p in enumerate(live) if math.floor((i + 1) * share) > math.floor(i * share)]
+        for p in chosen:
+            p.stall()
+        return chosen
+
+    async def release(self, stalled: list[Player]) -> int:
+        """Let the stalled clients read again until each has read its backlog or found its socket closed.
+
+        The count the server disconnected: a close waits behind the unread data, so it shows only now."""
+        since = time.perf_counter()
+        for p in stalled:
+            p.resume()
+        while any(p.alive and not p.caught_up(since) for p in stalled) and time.perf_counter() - since < CATCH_UP:
+            self.tick("stalled clients reading again", 1.0)
+            await asyncio.sleep(TICK)
+        for p in stalled:
+            p.shed = not p.alive
+        return sum(p.shed for p in stalled)
+
     async def step(self) -> Stats:
-        """Reach N clients, settle, measure one window; errors count refusals, drops and error replies."""
+        """Reach N clients, stall some, settle, measure one window over the others; then release the stalled.
+
+        Errors count refusals, drops and error replies; a stalled client's drop is reported apart from them."""
         plan, players = self.plan, self.players
         span = max(plan.settle + plan.window, 1e-9)
-        dropped, rejected = sum(p.dropped for p in players), sum(p.rejected for p in players)
-        started = time.perf_counter()
+        rejected, started = sum(p.rejected for p in players), time.perf_counter()
         refused = await self.connect()
         ramp_s = time.perf_counter() - started
+        stalled = self.stall() if plan.stall_fraction else []
         await pause(plan.settle, lambda t: self.tick("settling", 0.2 + 0.8 * t / span))
+        healthy = [p for p in players if p.opened and not p.stalled and not p.shed]
         window = f"/{plan.window:g} s"
         stats = {"n": self.n, "ramp_s": ramp_s} | await measure(
-            players, plan.window, plan.server_pid,
+            healthy, plan.window, plan.server_pid,
             lambda t: self.tick(f"measuring {t:.1f}{window}", 0.2 + 0.8 * (plan.settle + t) / span),
         )  # fmt: skip
-        stats["dropped"] = sum(p.dropped for p in players) - dropped
+        expected = self.n - len(stalled) - sum(p.shed for p in players)  # the healthy, who should all be connected
+        held = stats["connected"] == expected and stats["p95"] <= 60 and stats["p99"] <= 100
+        stats["stalled"], stats["stalled_dropped"] = len(stalled), await self.release(stalled)
+        stats["connected"] += len(stalled) - stats["stalled_dropped"]
+        stats["dropped"] = sum(p.dropped_at is not None and p.dropped_at >= started for p in healthy)
         stats["rejected"] = sum(p.rejected for p in players) - rejected
         stats["connect_failures"], stats["step_failures"] = self.failures, refused
         stats["errors"] = stats["dropped"] + stats["rejected"] + refused
-        stats["held"] = stats["connected"] == self.n and stats["p95"] <= 60 and stats["p99"] <= 100
+        stats["held"] = held
         stats["client_bound"] = stats["client_cpu"] > CLIENT_BOUND  # then the figures may be the client's
         return stats
 
@@ -302,7 +227,7 @@ class Ramp:
         """Every step in turn until ``stop_after`` fail in a row or the server is gone; then close every client."""
         results: list[Stats] = []
         failed_in_row = 0
-        sender = asyncio.create_task(send_input(self.players))
+        sender = asyncio.create_task(send_input(self.players, self.kind.period, SLOTS))
         try:
             for index, n in enumerate(self.plan.steps):
                 self.index, self.n = index, n
@@ -316,7 +241,9 @@ class Ramp:
                     break
         finally:
             sender.cancel()
-            await asyncio.gather(*(p.close() for p in self.players), return_exceptions=True)
+            for p in self.players:
+                p.close()
+            await asyncio.sleep(0)  # let the transports report their closes
             gc.unfreeze()
         return results
 

@@ -1,18 +1,20 @@
 """How a room's updates become frames: ``room.state`` for Parlor's pages, other shapes for compatible clients.
 
 A codec turns the room plus one viewer into frames. The runtime calls it once per distinct
-(codec, viewer) pair and pushes the same strings to every socket of that pair.
+(codec, viewer) pair and pushes the same strings to every socket of that pair; a ``per_member``
+codec instead builds one batch per update and hands it to each socket to frame from shared parts.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core.transport import wire
 
 from .protocol import Event
 
 if TYPE_CHECKING:
+    from .live import Member
     from .runtime import LiveRoom, Viewer
 
 
@@ -21,13 +23,25 @@ class Codec(Protocol):
 
     A ``shared`` codec sends every socket the same frames after a change (real-time snapshots),
     so the runtime encodes them once per change for all its sockets, whatever their seat.
+    ``ticks`` and ``changes`` say which updates it wants: a real-time game's ticks, everything else, or both.
     """
 
     shared: bool
+    per_member: bool
+    ticks: bool
+    changes: bool
 
     def welcome(self, room: LiveRoom, viewer: Viewer) -> list[str]: ...
 
     def frames(self, room: LiveRoom, viewer: Viewer, events: list[Event]) -> list[str]: ...
+
+
+class MemberCodec(Codec, Protocol):
+    """A ``per_member`` codec: one ``batch`` per update, then each socket's frame from it (deltas, interest areas)."""
+
+    def batch(self, room: LiveRoom, events: list[Event]) -> Any: ...
+
+    def deliver(self, batch: Any, member: Member, viewer: Viewer) -> None: ...
 
 
 MAX_LISTED_SEATS = 50
@@ -83,6 +97,8 @@ class StateCodec:
     """Parlor's own protocol: the whole ``room.state`` after every change."""
 
     shared = False
+    per_member = False
+    ticks = changes = True
 
     def welcome(self, room: LiveRoom, viewer: Viewer) -> list[str]:
         return [wire.encode(room_message(room, viewer, []))]

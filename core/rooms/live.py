@@ -32,9 +32,11 @@ from core.transport import closecodes, wire
 
 from . import registry, store
 from .codecs import Codec
+from .fanout import publish
 from .log import expiry, fresh_state, replay_entry
 from .phases import ContentSupply, PhaseClock
 from .protocol import JSON, Event, Game, IllegalAction, Outcome
+from .seating import SeatActions
 from .summary import room_summary
 
 log = logging.getLogger(__name__)
@@ -69,7 +71,7 @@ class Viewer:
     seated: bool
 
 
-class LiveRoom:
+class LiveRoom(SeatActions):
     """One room in memory: seats, the current match's state, and the sockets watching it."""
 
     def __init__(self, record: store.RoomRecord, game: Game[Any], runtime: RoomRuntime) -> None:
@@ -238,100 +240,6 @@ class LiveRoom:
                 self.empty_since = self.runtime.clock()
             self._publish(events)
 
-    async def sit(self, user: User, key: str | None) -> None:
-        """Take a free seat: from a public room's lobby entry, or with the join link's key."""
-        async with self.lock:
-            if any(seat.user_id == user.pk for seat in self.seats):
-                return
-            drop_in = self.game.drop_in and self.status == "playing"
-            if self.status != "waiting" and not drop_in:
-                raise IllegalAction("This game has already started; you can watch it.")
-            if not self.public and key != self.join_key:
-                raise IllegalAction("This room is private: you need its join link to take a seat.")
-            if len(self.seats) >= self.game.max_players:
-                raise IllegalAction("This room is full; you can watch it.")
-            taken = {seat.index for seat in self.seats}
-            index = min(set(range(self.game.max_players)) - taken)
-            self.seats.append(await db(store.seat_add)(room_id=self.id, user_id=user.pk, index=index))
-            self.seats.sort(key=lambda seat: seat.index)
-            if drop_in:
-                assert self.match is not None
-                if user.pk not in self.match.players:
-                    self.match.players.append(user.pk)
-                await self._changed(self._enter(user.pk))
-                return
-            if len(self.seats) == self.game.max_players:
-                await self._start_match([seat.user_id for seat in self.seats])
-            await self._changed([])
-
-    async def leave(self, user: User) -> None:
-        """Give up a seat before the game starts."""
-        async with self.lock:
-            if self.status != "waiting":
-                raise IllegalAction("You can only leave your seat before the game starts.")
-            if not any(seat.user_id == user.pk for seat in self.seats):
-                raise IllegalAction("You don't have a seat in this room.")
-            await db(store.seat_remove)(room_id=self.id, user_id=user.pk)
-            self.seats = [seat for seat in self.seats if seat.user_id != user.pk]
-            await self._changed([])
-
-    async def start(self, user: User) -> None:
-        """Start before every seat is taken, once enough players sit."""
-        async with self.lock:
-            if self.status != "waiting":
-                raise IllegalAction("The game has already started.")
-            if not any(seat.user_id == user.pk for seat in self.seats):
-                raise IllegalAction("Only seated players can start the game.")
-            if len(self.seats) < self.game.min_players:
-                raise IllegalAction(f"{self.game.name} needs at least {self.game.min_players} players.")
-            await self._start_match([seat.user_id for seat in self.seats])
-            await self._changed([])
-
-    async def ask_rematch(self, user: User) -> None:
-        """Vote for a rematch; when every player has (computers always agree), a new match starts, seats rotated."""
-        async with self.lock:
-            if self.status != "finished" or self.match is None:
-                raise IllegalAction("A rematch is possible once the game is over.")
-            if user.pk not in self.match.players:
-                raise IllegalAction("Only the players can ask for a rematch.")
-            self.rematch.add(user.pk)
-            players = self.match.players
-            if self.rematch | {uid for uid in players if self._is_bot(uid)} >= set(players):
-                await self._start_match(players[1:] + players[:1])
-            await self._changed([])
-
-    async def resign(self, user: User) -> None:
-        """Give up: every other player wins."""
-        async with self.lock:
-            seat = self._playing_seat(user)
-            winners = tuple(index for index in range(len(self.ordered_seats())) if index != seat)
-            await self._finish(Outcome(winners, f"{self.game.seat_label(seat)} resigned"), [])
-
-    async def claim(self, user: User) -> None:
-        """Win because every opponent has been gone for the grace period."""
-        async with self.lock:
-            seat = self._playing_seat(user)
-            assert self.match is not None
-            others = [uid for uid in self.match.players if uid != user.pk]
-            present = [uid for uid in others if uid not in self.away_since]
-            if present or not others:
-                raise IllegalAction("Your opponent is still here.")
-            wait = self.runtime.claim_after() - (self.runtime.clock() - max(self.away_since[uid] for uid in others))
-            if wait > 0:
-                raise IllegalAction(f"Your opponent may still come back: you can claim the win in {wait:.0f} s.")
-            await self._finish(Outcome((seat,), "the opponent left"), [])
-
-    def _playing_seat(self, user: User) -> int:
-        if self.game.drop_in:
-            raise IllegalAction("This world never ends: just leave when you want.")
-        if not self.game.resignable:
-            raise IllegalAction("Everyone plays together here: just leave when you want.")
-        if self.status != "playing" or self.match is None:
-            raise IllegalAction("There is no game in progress.")
-        if user.pk not in self.match.players:
-            raise IllegalAction("Only the players can do that.")
-        return self.match.players.index(user.pk)
-
     async def act(self, member: Member, message: wire.JSON) -> None:
         """Apply one game action from a player's socket; store it, then tell everyone."""
         schema = self.game.actions.get(message["type"])
@@ -339,14 +247,37 @@ class LiveRoom:
             raise wire.BadMessage(f"Unknown message type {message['type']!r}.")
         action = wire.convert(message, schema)
         async with self.lock:
-            seat = self._viewer(member.user.pk).seat
-            if self.status == "waiting":
-                raise IllegalAction("The game hasn't started yet.")
-            if self.status == "finished":
-                raise IllegalAction("The game is over.")
-            if seat is None:
-                raise IllegalAction("You are watching this game; only its players can play.")
-            await self._apply(seat, message["type"], action, mover=member)
+            await self._apply(self._acting_seat(member), message["type"], action, mover=member)
+
+    def act_now(self, member: Member, kind: str, action: msgspec.Struct) -> None:
+        """Apply a validated real-time input at once, without a task, when the room is idle and nothing is stored.
+
+        Otherwise it waits for the lock in a task, which sends the socket any refusal; here refusals raise.
+        """
+        if self.lock.locked() or (self.game.log_actions and kind not in self.game.unlogged):
+            self.runtime.spawn(self._act_later(member, kind, action), name=f"room:{self.id}:act")
+            return
+        events = self.game.apply(self.state, self._acting_seat(member), action)
+        if events:
+            self._publish(events)
+
+    async def _act_later(self, member: Member, kind: str, action: msgspec.Struct) -> None:
+        try:
+            async with self.lock:
+                await self._apply(self._acting_seat(member), kind, action, mover=member)
+        except IllegalAction as exc:
+            member.push(wire.error(str(exc)))
+
+    def _acting_seat(self, member: Member) -> int:
+        """The seat ``member`` plays, or why it can't act now (the caller holds the lock or runs without awaiting)."""
+        viewer = self.members.get(member) or self._viewer(member.user.pk)
+        if self.status == "waiting":
+            raise IllegalAction("The game hasn't started yet.")
+        if self.status == "finished":
+            raise IllegalAction("The game is over.")
+        if viewer.seat is None:
+            raise IllegalAction("You are watching this game; only its players can play.")
+        return viewer.seat
 
     async def _apply(self, seat: int, kind: str, action: msgspec.Struct, mover: Member | None = None) -> None:
         """Apply, store, publish (the caller holds the lock)."""
@@ -424,7 +355,7 @@ class LiveRoom:
 
     async def tick_once(self, dt: float) -> None:
         """One tick of a real-time game (the caller holds the lock)."""
-        await self._after(self.game.tick(self.state, dt))
+        await self._after(self.game.tick(self.state, dt), tick=True)
 
     def _arm_clock(self) -> None:
         """Follow the game's phase clock: a new key starts a countdown; none stops it."""
@@ -449,12 +380,12 @@ class LiveRoom:
 
     # Telling the world.
 
-    async def _after(self, events: list[Event]) -> None:
+    async def _after(self, events: list[Event], tick: bool = False) -> None:
         """After a state change: finish the match if the rules say so, else publish; then a computer may move."""
         outcome = self.game.outcome(self.state)
         if outcome is None:
             self._arm_clock()
-            self._publish(events)
+            self._publish(events, tick=tick)
             self._schedule_bot()
         else:
             await self._finish(outcome, events)
@@ -489,31 +420,18 @@ class LiveRoom:
 
     async def _changed(self, events: list[Event]) -> None:
         """Seats or status changed: refresh every socket's viewer, publish, tell the lobby."""
+        seat_of = {uid: index for index, uid in enumerate(self.match.players)} if self.match else {}
+        seated = {seat.user_id for seat in self.seats}
         for member in self.members:
-            self.members[member] = self._viewer(member.user.pk)
+            uid = member.user.pk
+            self.members[member] = Viewer(seat_of.get(uid), uid in seated)
         self._publish(events)
         self._schedule_bot()
         await self.runtime.announce(self.summary())
 
-    def _publish(self, events: list[Event], skip: Member | None = None) -> None:
-        """Push the change to every socket, encoding it once per (codec, viewer), or once per shared codec.
-
-        A shared codec's frames are snapshots: a socket that has not sent the last one gets only the newest.
-        """
-        frames: dict[object, list[str]] = {}
-        for member, viewer in self.members.items():
-            if member is skip:
-                continue
-            shared = member.codec.shared
-            key = member.codec if shared else (member.codec, viewer)
-            out = frames.get(key)
-            if out is None:
-                out = frames[key] = member.codec.frames(self, viewer, events)
-            for frame in out:
-                if shared:
-                    member.push_latest(frame)
-                else:
-                    member.push(frame)
+    def _publish(self, events: list[Event], skip: Member | None = None, tick: bool = False) -> None:
+        """Push the change to every socket (see ``fanout.publish``)."""
+        publish(self, events, tick=tick, skip=skip)
 
     def summary(self) -> wire.JSON:
         """This room as the lobby lists it."""

@@ -29,7 +29,7 @@ from core.accounts.services import socket_user
 from core.rooms.protocol import IllegalAction
 
 from . import closecodes, groups, handlers, wire
-from .ratelimit import TokenBucket
+from .ratelimit import Flood
 
 log = logging.getLogger(__name__)
 Method = Callable[[Any, Any], Awaitable[None]]
@@ -64,10 +64,7 @@ class ParlorConsumer(AsyncWebsocketConsumer):
         self.user = await socket_user(dict(self.scope))
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", None)
-        self.bucket = TokenBucket(limits["RATE_PER_SECOND"], limits["RATE_BURST"])
-        self.strikes = 0
-        self.strike_window = 0.0
-        self.last_warning = 0.0
+        self.flood = Flood(limits["RATE_PER_SECOND"], limits["RATE_BURST"], int(limits["RATE_STRIKES"]))
         self.reliable: deque[str | None] = deque()
         self.latest: str | None = None
         self.wake = asyncio.Event()
@@ -112,8 +109,9 @@ class ParlorConsumer(AsyncWebsocketConsumer):
         """Rate-limit, decode, validate and dispatch one frame; any refusal is an error reply."""
         if self.closing:
             return
-        if not self.bucket.allow():
-            await self._over_limit()
+        verdict = self.flood.check()
+        if verdict is not None:
+            self._over_limit(verdict)
             return
         kind = "?"
         try:
@@ -211,19 +209,13 @@ class ParlorConsumer(AsyncWebsocketConsumer):
                 await self.send(text_data=frame)
                 self.sending_since = None
 
-    async def _over_limit(self) -> None:
+    def _over_limit(self, verdict: str) -> None:
         """Refuse a message over the rate limit; one refused too often within 10 s is disconnected."""
-        now = time.monotonic()
-        if now - self.strike_window > 10:
-            self.strike_window, self.strikes = now, 0
-        self.strikes += 1
-        if self.strikes > settings.PARLOR["RATE_STRIKES"]:
+        if verdict == "close":
             log.warning("disconnecting flooding socket user=%s", self.user.pk)
             self.push(wire.error("Too many messages: disconnected."))
             self.shut(closecodes.RATE_LIMITED)
-            return
-        if now - self.last_warning >= 1:
-            self.last_warning = now
+        elif verdict == "warn":
             self.push(wire.error("Too many messages: slow down (this one was ignored)."))
 
     async def frame_push(self, event: wire.JSON) -> None:

@@ -25,3 +25,29 @@ class TokenBucket:
             self.tokens -= 1
             return True
         return False
+
+
+class Flood:
+    """A socket's message budget: a token bucket, a warning at most once a second, a disconnect after
+    more than ``strikes`` refusals within 10 s."""
+
+    def __init__(self, rate: float, burst: float, strikes: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.bucket = TokenBucket(rate, burst, clock)
+        self.clock, self.limit = clock, strikes
+        self.strikes = 0
+        self.window = self.last_warning = -1e9
+
+    def check(self) -> str | None:
+        """None if this message is allowed; else "warn" (say so), "quiet" (already said) or "close"."""
+        if self.bucket.allow():
+            return None
+        now = self.clock()
+        if now - self.window > 10:
+            self.window, self.strikes = now, 0
+        self.strikes += 1
+        if self.strikes > self.limit:
+            return "close"
+        if now - self.last_warning >= 1:
+            self.last_warning = now
+            return "warn"
+        return "quiet"

@@ -1,14 +1,17 @@
-"""The arena's frames: the seed's ``stateUpdate`` and the page's ``arena.frame``, each encoded once per tick.
+"""The arena's JSON frames: the seed's ``stateUpdate`` once per tick, and the room page's platform messages.
 
-Both codecs are shared: every socket gets the same bytes after each tick, whatever its seat,
-so the runtime encodes a snapshot once per tick per codec (never per connection).
+The seed codec is shared: every socket gets the same bytes after each tick, whatever its seat, so the
+runtime encodes a snapshot once per tick (never per connection). The page's world comes over the lane
+(``lane.py``); its room socket only carries ``room.state`` and, on arrival, where the lane is.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.rooms.codecs import room_message
+from django.conf import settings
+
+from core.rooms.codecs import StateCodec
 from core.rooms.protocol import Event
 from core.transport import wire
 
@@ -23,6 +26,8 @@ class SeedCodec:
     """The seed's protocol: ``{"type": "stateUpdate", "objects": [...]}`` after every tick."""
 
     shared = True
+    per_member = False
+    ticks, changes = True, False
 
     def welcome(self, room: LiveRoom, viewer: Viewer) -> list[str]:
         return []
@@ -45,20 +50,16 @@ class SeedCodec:
         return [wire.encode({"type": "stateUpdate", "objects": objects})]
 
 
-class PageCodec:
-    """Parlor's page: ``room.state`` on arrival, then the whole view as ``arena.frame`` after every tick."""
+class PageCodec(StateCodec):
+    """The room page's socket: ``room.state`` on arrival and on changes (not every tick), and ``arena.lane``."""
 
-    shared = True
+    ticks = False
 
     def welcome(self, room: LiveRoom, viewer: Viewer) -> list[str]:
-        return [wire.encode(room_message(room, viewer, [])), *self.frames(room, viewer, [])]
-
-    def frames(self, room: LiveRoom, viewer: Viewer, events: list[Event]) -> list[str]:
-        if room.state is None:
-            return []
-        view = room.game.view(room.state, None)
-        hits = [event.data for event in events if event.type == "hit"]
-        return [wire.encode({"type": "arena.frame", **view, "hits": hits})]
+        path, public = f"/arena/{room.id}/", settings.PARLOR_LANE_URL
+        url = public.rstrip("/") + path if public else None
+        where = {"type": "arena.lane", "url": url, "port": settings.PARLOR_LANE_PORT or None, "path": path}
+        return [*super().welcome(room, viewer), wire.encode(where)]
 
 
 SEED = SeedCodec()

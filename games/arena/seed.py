@@ -13,9 +13,11 @@ Every seed client joins the main arena: the oldest public arena room, created on
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 from channels.db import database_sync_to_async
 
+from core.accounts.models import User
 from core.lobby.services import room_open
 from core.rooms.codecs import Codec
 from core.rooms.consumers import RoomMemberConsumer
@@ -27,13 +29,23 @@ from core.transport import closecodes, wire
 from .codecs import SEED
 from .rules import Arena
 
-_creating = asyncio.Lock()
+_creating: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 @database_sync_to_async
 def _main_arena_id() -> str | None:
     rooms = Room.objects.filter(game=Arena.slug, public=True, status=Room.Status.PLAYING).order_by("created_at")
     return rooms.values_list("pk", flat=True).first()
+
+
+async def main_arena(user: User) -> str:
+    """The main arena's id: the oldest public arena in play, opened by ``user`` if there is none."""
+    lock = _creating.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock:
+        room_id = await _main_arena_id()
+        if room_id is None:
+            room_id = (await room_open(user=user, game=Arena.slug, options={}, public=True)).id
+    return room_id
 
 
 class SeedConsumer(RoomMemberConsumer):
@@ -45,10 +57,7 @@ class SeedConsumer(RoomMemberConsumer):
 
     async def opened(self) -> None:
         """Take a seat in the main arena, say which ship is ours, then receive every tick."""
-        async with _creating:
-            room_id = await _main_arena_id()
-            if room_id is None:
-                room_id = (await room_open(user=self.user, game=Arena.slug, options={}, public=True)).id
+        room_id = await main_arena(self.user)
         room = await runtime.get(room_id)
         try:
             await room.sit(self.user, None)

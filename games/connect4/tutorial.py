@@ -56,6 +56,8 @@ class TutorialCodec:
     """Room updates in the tutorial's shapes: ``play`` per move, ``win`` at the end."""
 
     shared = False
+    per_member = False
+    ticks = changes = True
 
     def welcome(self, room: LiveRoom, viewer: Viewer) -> list[str]:
         """Every move so far (the tutorial's ``replay()``), then the result if the game is over."""

@@ -1,4 +1,5 @@
-"""``manage.py loadtest`` briefly against the real server, in both protocols: a report per N, a PNG chart."""
+"""``manage.py loadtest`` briefly against the real server, in both protocols (the seed's, and the arena lane's
+binary one): a report per N, a PNG chart."""
 
 from __future__ import annotations
 
@@ -31,7 +32,11 @@ async def test_loadtest_reports_each_step_and_draws_a_chart(
     parlor_server: LiveServer, protocol: str, tmp_path: Path
 ) -> None:
     """3 then 6 players, 1.5 s windows: ~50 ms gaps, no errors, a progress bar, a PNG; it ends by itself."""
-    url = parlor_server.url if protocol == "seed" else f"{parlor_server.url}/room/{await _arena_room(parlor_server)}/"
+    url = (
+        parlor_server.url
+        if protocol == "seed"
+        else f"{parlor_server.lane_url}/arena/{await _arena_room(parlor_server)}/"
+    )
     chart, report = tmp_path / "gaps.png", tmp_path / "steps.json"
     command = [
         sys.executable, "manage.py", "loadtest", url, "--protocol", protocol, "--steps", "3,6", "--window", "1.5",

@@ -1,33 +1,45 @@
-"""The arena page in real Chromium: your ship appears, the pointer steers it, snapshots keep it moving."""
+"""The arena page in real Chromium: the world arrives over the lane, the pointer steers, two pages see each other."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.pages import open_page
 from tests.server import LiveServer
 
 pytestmark = pytest.mark.browser
+DRAWN = """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 100 || d[i+1] > 100) n++; return n; }"""
 
 
-async def test_fly_your_ship(browser: Browser, parlor_server: LiveServer) -> None:
-    """Create an arena from the lobby, thrust toward the pointer: the ship is drawn and moves."""
+async def live_arena(page: Page) -> None:
+    """Wait until the page's lane is open and snapshots are arriving."""
+    canvas = page.locator("canvas.arena")
+    await expect(canvas).to_have_attribute("data-lane", "open")
+    await expect(canvas).to_have_attribute("data-tick", re.compile(r"\d+"))
+
+
+async def test_fly_your_ship_and_see_another_player(browser: Browser, parlor_server: LiveServer) -> None:
+    """Create an arena and thrust toward the pointer: your ship is drawn and moves.
+
+    A visitor watches first, takes a seat, and both pages count two players; when it leaves, one.
+    """
     page = await open_page(browser, parlor_server.url + "/", 1000)
     name = (await page.locator("#me").inner_text()).strip()
     await page.select_option("#game", "arena")
     await page.get_by_role("button", name="Create room").click()
     await expect(page).to_have_url(re.compile(r"/room/[\w-]+/$"))
     await expect(page.locator("#status")).to_contain_text("You're in")
-    await expect(page.locator(".arena-scores li.you")).to_have_text(re.compile(re.escape(name) + r": 0"))
+    await live_arena(page)
     canvas = page.locator("canvas.arena")
+    await expect(canvas).to_have_attribute("data-seat", "0")
+    await expect(page.locator(".arena-scores li.you")).to_have_text(re.compile(re.escape(name) + r": 0"))
     box = await canvas.bounding_box()
     assert box is not None and box["width"] > 300
-    drawn = "c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
-    drawn += " let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 100 || d[i+1] > 100) n++; return n; }"
-    assert await canvas.evaluate(drawn) > 50, "the ship is drawn on the canvas"
+    assert await canvas.evaluate(DRAWN) > 50, "the ship is drawn on the canvas"
     await page.mouse.move(box["x"] + 10, box["y"] + 10)
     await page.mouse.down()
     before = await canvas.screenshot()
@@ -35,3 +47,14 @@ async def test_fly_your_ship(browser: Browser, parlor_server: LiveServer) -> Non
     after = await canvas.screenshot()
     await page.mouse.up()
     assert before != after, "the ship moved"
+
+    other = await open_page(browser, page.url, 800)
+    await live_arena(other)
+    await expect(other.locator("canvas.arena")).to_have_attribute("data-seat", "")
+    await other.get_by_role("button", name="Take a seat").click()
+    await expect(other.locator("#status")).to_contain_text("You're in")
+    await expect(other.locator("canvas.arena")).to_have_attribute("data-seat", "1")
+    await expect(page.locator(".arena-players")).to_have_text("2 players")
+    await expect(other.locator(".arena-scores li")).to_have_count(2)
+    await other.close()
+    await expect(page.locator(".arena-players")).to_have_text("1 player")

@@ -80,7 +80,7 @@ async def test_leaving_removes_the_ship(ws: Sockets) -> None:
 
 
 async def test_everyone_shares_one_world(ws: Sockets, users: Any) -> None:
-    """Seed clients and Parlor's page are in the same room; the page gets arena.frame snapshots."""
+    """Seed clients and Parlor's page are in the same room; the page's socket says where the lane is, not every tick."""
     a, id_a = await _join(ws)
     await _ship(a, id_a)
     from core.rooms.models import Room
@@ -89,7 +89,10 @@ async def test_everyone_shares_one_world(ws: Sockets, users: Any) -> None:
     page = await ws.connect(f"/ws/room/{room.pk}/", users[0])
     state = await receive_until(page, "room.state")
     assert state["room"]["drop_in"] is True and state["you"] == {"seat": None, "seated": False}
+    lane = await receive_until(page, "arena.lane")
+    assert lane == {"type": "arena.lane", "url": None, "port": 8001, "path": f"/arena/{room.pk}/"}
     await send(page, {"type": "room.sit"})
-    mine = await receive_until(page, "room.state", where=lambda m: m["you"]["seated"])
-    frame = await receive_until(page, "arena.frame", where=lambda m: len(m["ships"]) == 2)
-    assert {ship[0] for ship in frame["ships"]} == {int(id_a), mine["you"]["seat"]}
+    await receive_until(page, "room.state", where=lambda m: m["you"]["seated"])
+    seed = await receive_until(a, "stateUpdate", where=lambda m: len(m["objects"]) == 2)
+    assert int(id_a) in {int(o["id"]) for o in seed["objects"]}
+    assert await page.receive_nothing(timeout=0.3), "no per-tick frames on the room socket"

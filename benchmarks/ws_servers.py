@@ -7,7 +7,8 @@ every socket sends a 5-byte binary input at 10 Hz, which the server only counts.
 ``benchmarks.ws_servers:app`` from the repository root. ASGI has no broadcast and no send without awaiting, so the
 cheapest fan-out it allows is one task wake-up and one ``send()`` per connection per tick: each connection's app
 coroutine awaits the tick's shared Future (one per tick; the broadcaster resolves it with one message dict, shared
-by every send), then awaits ``send()``; a second task per connection awaits ``receive()`` and counts inputs.
+by every send), then awaits ``send()``; a second task per connection awaits ``receive()`` and counts inputs. A
+connection whose send() has not returned when the next tick fires skips that tick (the client counts skips).
 The raw picows server (``--serve-picows``) has no per-connection coroutine: one loop per tick calls
 ``transport.send`` for every client.
 
@@ -658,7 +659,7 @@ def interrupt(signum: int, frame: object) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", default="250,500,1000,2000,3000", help="comma-separated client counts")
+    parser.add_argument("--steps", default="250,500,750,1000,1500,2000,3000", help="comma-separated client counts")
     parser.add_argument("--window", type=float, default=5.0, help="seconds measured at each step")
     parser.add_argument("--settle", type=float, default=2.0, help="seconds between reaching N and the window")
     parser.add_argument("--only", default=",".join(VARIANTS), help=f"comma-separated, of: {', '.join(VARIANTS)}")

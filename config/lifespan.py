@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 
 from core import background
+from core.ops import health
 from core.rooms.runtime import runtime
 from core.transport import lane
 
@@ -34,6 +35,7 @@ class Lifespan:
             if message["type"] == "lifespan.startup":
                 tune_gc()
                 background.ensure_started()
+                health.watch_signals()
                 if settings.PARLOR_LANE_PORT:
                     server = await lane.serve(settings.PARLOR_LANE_HOST, settings.PARLOR_LANE_PORT)
                 await send({"type": "lifespan.startup.complete"})
@@ -41,6 +43,7 @@ class Lifespan:
                 if server is not None:
                     server.close()
                     lane.close_all()
+                    await lane.settle()
                 await background.stop()
                 await runtime.reset()
                 await send({"type": "lifespan.shutdown.complete"})

@@ -1,15 +1,13 @@
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness: the process answers HTTP (as in the tutorial's deployment part)."""
-    return HttpResponse("OK\n", content_type="text/plain")
-
+from core.ops import health
+from core.ops.views import metrics_view
 
 urlpatterns = [
-    path("healthz", healthz),
+    path("healthz", health.healthz),
+    path("readyz", health.readyz),
+    path("metrics", metrics_view),
     path("admin/", admin.site.urls),
     path("accounts/", include("core.accounts.urls")),
     path("room/", include("core.rooms.urls")),

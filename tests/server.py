@@ -35,6 +35,30 @@ def fresh_database_url(workdir: Path, name: str) -> str:
     return base.rsplit("/", 1)[0] + "/" + name
 
 
+def uvicorn_command(port: int) -> list[str]:
+    """The server's command line: uvicorn serving config.asgi on 127.0.0.1:port."""
+    return [
+        sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+        "--port", str(port), "--lifespan", "on", "--ws-per-message-deflate", "false",
+        "--timeout-graceful-shutdown", "2",
+    ]  # fmt: skip
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 20) -> None:
+    """Wait until ``url``/healthz answers 200; fail with the log's tail if the process exits or never answers."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
+
+
 class LiveServer:
     """Start, stop, kill and restart one uvicorn process; its database survives restarts."""
 
@@ -55,6 +79,7 @@ class LiveServer:
             "PARLOR_PRESENCE_HEARTBEAT": "1",
             "PARLOR_PRESENCE_EXPIRY": "4",
             "PARLOR_LANE_PORT": str(self.lane_port),
+            "PARLOR_PROCESS": f"{name}-{self.port}",  # the same across this server's restarts
         }
         self.process: subprocess.Popen[bytes] | None = None
         self.command_prefix: list[str] = []
@@ -69,26 +94,15 @@ class LiveServer:
 
     def start(self) -> None:
         """Start uvicorn and wait until /healthz answers."""
-        command = [
-            sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-            "--port", str(self.port), "--lifespan", "on", "--ws-per-message-deflate", "false",
-            "--timeout-graceful-shutdown", "2",
-        ]  # fmt: skip
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [*self.command_prefix, *command], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                [*self.command_prefix, *uvicorn_command(self.port)],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
+        wait_healthy(self.url, self.process, self.log)
 
     def kill(self) -> None:
         """Kill -9, as a crash would."""

@@ -7,8 +7,10 @@ PostgreSQL, REDIS_URL to channels_redis; see the README's configuration table.
 import os
 import warnings
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -18,7 +20,8 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-for-any-deployment")
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-for-any-deployment"  # production.py refuses it
+SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
 DEBUG = os.environ.get("DEBUG", "0") == "1"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -36,6 +39,7 @@ INSTALLED_APPS = [
     "core.notifications",
     "core.rooms",
     "core.lobby",
+    "core.ops",
     "games.tictactoe",
     "games.connect4",
     "games.arena",
@@ -99,13 +103,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "parlor")  # channel layer keys and room leases
+# This process's stable name, unique among running processes (app1, host:port): after a restart it takes
+# its own rooms back at once instead of waiting for their leases to expire (core/rooms/placement.py).
+PARLOR_PROCESS = os.environ.get("PARLOR_PROCESS", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
-                "prefix": os.environ.get("REDIS_PREFIX", "parlor"),
+                # redis-py's 5 s read timeout would cut a layer.receive() that waits on a quiet socket.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": REDIS_PREFIX,
                 "capacity": 1000,
             },
         }
@@ -142,6 +151,7 @@ PARLOR = {
     "STALL_TIMEOUT": float(os.environ.get("PARLOR_STALL_TIMEOUT", 5)),
     "PRESENCE_HEARTBEAT": float(os.environ.get("PARLOR_PRESENCE_HEARTBEAT", 5)),
     "PRESENCE_EXPIRY": float(os.environ.get("PARLOR_PRESENCE_EXPIRY", 15)),
+    "PRESENCE_FLUSH": float(os.environ.get("PARLOR_PRESENCE_FLUSH", 0.5)),
     "NOTIFY_POLL": float(os.environ.get("PARLOR_NOTIFY_POLL", 0.5)),
     "ROOM_IDLE_UNLOAD": float(os.environ.get("PARLOR_ROOM_IDLE_UNLOAD", 30)),
     "CLAIM_AFTER": float(os.environ.get("PARLOR_CLAIM_AFTER", 30)),
@@ -154,14 +164,29 @@ PARLOR_LANE_URL = os.environ.get("PARLOR_LANE_URL", "")  # the lane's public URL
 # Python's GC thresholds, applied at start-up after freezing the start-up heap (config/lifespan.py).
 PARLOR_GC_THRESHOLDS = tuple(int(n) for n in os.environ.get("PARLOR_GC_THRESHOLDS", "20000,50,50").split(","))
 
-LOGGING = {
+# LOG_FORMAT: "plain" lines, or "json" (one object per line with the room and user ids: core/ops/logs.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'plain' or 'json', not {LOG_FORMAT!r}.")
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "core.ops.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "core.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}, "picows": {"level": "WARNING"}},
 }
+if LOG_FORMAT == "json":
+    # uvicorn's own handlers print plain text; route its server and access logs through ours.
+    LOGGING["loggers"] |= {
+        name: {"handlers": ["console"], "propagate": False} for name in ("uvicorn", "uvicorn.access")
+    }
 
 # WhiteNoise serves static files through a sync iterator; under ASGI Django warns on every file.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")

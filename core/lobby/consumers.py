@@ -8,11 +8,11 @@ import msgspec
 from channels.db import database_sync_to_async
 
 from core.accounts.services import InvalidName, user_rename
-from core.presence.handlers import presence_frame
-from core.transport import groups, wire
+from core.presence.handlers import announce
+from core.transport import wire
 from core.transport.consumers import ParlorConsumer
 
-from . import services
+from . import feed, services
 from .selectors import lobby_state
 
 
@@ -56,11 +56,27 @@ class LobbyConsumer(ParlorConsumer):
         "lobby.rename": (Rename, "on_rename"),
         "lobby.play_bot": (PlayBot, "on_play_bot"),
     }
+    early: list[str] | None  # lobby feed frames held while lobby.state is being built
 
     async def opened(self) -> None:
-        """Subscribe to lobby events, then send the whole lobby."""
-        await self.join_group(groups.LOBBY)
+        """Subscribe to the lobby feed, then send the whole lobby, then the feed's frames that came meanwhile."""
+        self.early = []
+        feed.subscribe(self.lobby_push)
         self.send_json(await database_sync_to_async(lobby_state)(user=self.user))
+        early, self.early = self.early, None
+        for frame in early:
+            self.push(frame)
+
+    async def closed(self) -> None:
+        """Leave the lobby feed."""
+        feed.unsubscribe(self.lobby_push)
+
+    def lobby_push(self, frame: str) -> None:
+        """A lobby feed frame: queued, or held until ``lobby.state`` has been queued."""
+        if self.early is None:
+            self.push(frame)
+        else:
+            self.early.append(frame)
 
     async def on_create(self, message: Create) -> None:
         room = await services.room_open(
@@ -85,4 +101,4 @@ class LobbyConsumer(ParlorConsumer):
             await database_sync_to_async(user_rename)(user=self.user, name=message.name)
         except InvalidName as exc:
             raise wire.BadMessage(str(exc)) from None
-        await groups.send_frame(groups.LOBBY, presence_frame(self.user.public(), True))
+        announce(self.user)

@@ -20,4 +20,4 @@ class Presence(models.Model):
     channel_name = models.CharField(primary_key=True, max_length=200)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presences")
     server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="presences")
-    opened_at = models.DateTimeField(auto_now_add=True)
+    opened_at = models.DateTimeField(auto_now_add=True, db_index=True)  # the lobby lists the newest

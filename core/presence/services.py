@@ -1,4 +1,4 @@
-"""Presence merged per user across tabs and processes (sync ORM; call through database_sync_to_async).
+"""Presence rows merged per user across tabs and processes (sync ORM; call through database_sync_to_async).
 
 A user is online while any of their sockets is open on a live server. Closing the last tab
 takes them offline at once; a crashed process's sockets expire with its heartbeat. Opening and
@@ -8,6 +8,7 @@ closing lock the user's row, so two processes closing a user's last two tabs can
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,10 +17,13 @@ from core.accounts.models import User
 
 from .models import Presence, Server
 
+SHOWN = 100  # a lobby page is sent at most this many online users, the newest arrivals, and the total
+
 
 def server_beat(*, server_id: str) -> None:
     """Record that this process is alive."""
-    Server.objects.update_or_create(id=server_id, defaults={"seen_at": timezone.now()})
+    if not Server.objects.filter(id=server_id).update(seen_at=timezone.now()):
+        Server.objects.update_or_create(id=server_id, defaults={"seen_at": timezone.now()})
 
 
 @transaction.atomic
@@ -51,10 +55,33 @@ def presence_sweep(*, expiry: float) -> list[int]:
     return sorted(affected - still)
 
 
-def online_users() -> list[User]:
-    """Every user with an open socket, by name."""
-    users = User.objects.filter(presences__isnull=False).distinct()
-    return sorted(users, key=lambda user: str(user).lower())
+def online_recent(*, limit: int) -> list[User]:
+    """The ``limit`` users whose newest socket opened last, newest first (an index walk, not a scan)."""
+    ids: dict[int, None] = {}
+    for user_id in Presence.objects.order_by("-opened_at").values_list("user_id", flat=True).iterator(limit * 2):
+        ids[user_id] = None
+        if len(ids) == limit:
+            break
+    users = User.objects.in_bulk(list(ids))
+    return [users[user_id] for user_id in ids if user_id in users]
+
+
+def online_count() -> int:
+    """How many users have an open socket."""
+    return Presence.objects.values("user_id").distinct().count()
+
+
+def presence_changes(*, changed: dict[int, dict[str, object]]) -> dict[str, Any]:
+    """The ``lobby.presence`` message for users whose presence or name changed: each one's state now.
+
+    Past ``SHOWN`` changed users it lists the ``SHOWN`` newest online users instead, for the page to replace.
+    """
+    if len(changed) > SHOWN:
+        recent = [user.public() for user in online_recent(limit=SHOWN)]
+        return {"type": "lobby.presence", "online": recent, "online_count": online_count()}
+    online = set(Presence.objects.filter(user_id__in=list(changed)).values_list("user_id", flat=True))
+    changes = [{"user": user, "online": user_id in online} for user_id, user in changed.items()]
+    return {"type": "lobby.presence", "changes": changes, "online_count": online_count()}
 
 
 def is_online(*, user_id: int) -> bool:

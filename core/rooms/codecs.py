@@ -37,11 +37,14 @@ class Codec(Protocol):
 
 
 class MemberCodec(Codec, Protocol):
-    """A ``per_member`` codec: one ``batch`` per update, then each socket's frame from it (deltas, interest areas)."""
+    """A ``per_member`` codec: one ``batch`` per update, then each socket's frame from it (deltas, interest areas).
+
+    ``deliver`` gets every socket of the codec at once, so the per-socket loop stays in one tight function.
+    """
 
     def batch(self, room: LiveRoom, events: list[Event]) -> Any: ...
 
-    def deliver(self, batch: Any, member: Member, viewer: Viewer) -> None: ...
+    def deliver(self, batch: Any, members: list[tuple[Member, Viewer]]) -> None: ...
 
 
 MAX_LISTED_SEATS = 50

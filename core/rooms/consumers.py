@@ -6,12 +6,14 @@ from typing import ClassVar
 
 import msgspec
 
+from core.ops import logs
 from core.transport import closecodes, groups, wire
 from core.transport.consumers import ParlorConsumer
 
 from . import registry
 from .codecs import STATE, Codec
-from .runtime import LiveRoom, RoomNotFound, runtime
+from .remote import RemoteRoom, perform
+from .runtime import LiveRoom, RoomElsewhere, RoomNotFound, runtime
 
 
 class Sit(msgspec.Struct, forbid_unknown_fields=True):
@@ -27,23 +29,39 @@ class Empty(msgspec.Struct, forbid_unknown_fields=True):
 class RoomMemberConsumer(ParlorConsumer):
     """A socket that belongs to one room once attached: anything not routed is a game action."""
 
-    room: LiveRoom | None = None
+    room: LiveRoom | RemoteRoom | None = None
     codec: Codec = STATE
     outside_message: ClassVar[str] = "This room is not available; reload the page."
 
-    def _room(self) -> LiveRoom:
+    def _room(self) -> LiveRoom | RemoteRoom:
         if self.room is None or self.room.closed:
             raise wire.BadMessage(self.outside_message)
         return self.room
 
+    async def request(self, op: str, data: wire.JSON | None = None) -> None:
+        """A room request of this socket: applied here if this process owns the room, else forwarded to the owner."""
+        room = self._room()
+        if isinstance(room, RemoteRoom):
+            await room.forward(self, op, data)
+        else:
+            await perform(room, self, op, data or {})
+
     async def unknown(self, message: wire.JSON) -> None:
         """Game actions go to the room, for this socket's own seat."""
-        await self._room().act(self, message)
+        await self.request("act", message)
 
     async def closed(self) -> None:
         """Detach; the seat stays for when the player comes back (a drop-in player leaves the world)."""
         if self.room is not None:
             await self.room.detach(self)
+
+    async def frame_latest(self, event: wire.JSON) -> None:
+        """Channel-layer event from the owning process: a snapshot (it replaces one not yet sent)."""
+        self.push_latest(event["frame"])
+
+    async def room_shut(self, event: wire.JSON) -> None:
+        """Channel-layer event from the owning process: close this socket with ``code``."""
+        self.shut(int(event["code"]))
 
 
 class RoomConsumer(RoomMemberConsumer):
@@ -60,34 +78,41 @@ class RoomConsumer(RoomMemberConsumer):
     }
 
     async def opened(self) -> None:
-        """Attach to the room (loading it if needed) and join its notification group."""
+        """Attach to the room (here, or forwarded to the process that owns it) and join its notification group."""
         room_id = self.scope["url_route"]["kwargs"]["room_id"]
+        logs.bind(room=room_id)
         try:
-            self.codec = registry.page_codec((await runtime.get(room_id)).game.slug)
-            self.room = await runtime.attach(room_id, self)
+            room = await runtime.open(room_id)
+            if isinstance(room, RemoteRoom):
+                await room.attach(self)
+                self.room = room
+            else:
+                self.codec = registry.page_codec(room.game.slug)
+                self.room = await runtime.attach(room_id, self)
         except RoomNotFound:
             self.push(wire.error("Room not found."))
             self.shut(closecodes.ROOM_NOT_FOUND)
             return
+        except RoomElsewhere:
+            self.push(wire.error("This room is moving to another server; reconnecting."))
+            self.shut(closecodes.RESTARTING)
+            return
         await self.join_group(groups.room_group(room_id))
 
     async def on_sit(self, message: Sit) -> None:
-        room = self._room()
-        await room.sit(self.user, message.key)
-        if self.codec.shared:
-            await room.refresh(self)
+        await self.request("sit", {"key": message.key})
 
     async def on_leave(self, message: Empty) -> None:
-        await self._room().leave(self.user)
+        await self.request("leave")
 
     async def on_start(self, message: Empty) -> None:
-        await self._room().start(self.user)
+        await self.request("start")
 
     async def on_rematch(self, message: Empty) -> None:
-        await self._room().ask_rematch(self.user)
+        await self.request("rematch")
 
     async def on_resign(self, message: Empty) -> None:
-        await self._room().resign(self.user)
+        await self.request("resign")
 
     async def on_claim(self, message: Empty) -> None:
-        await self._room().claim(self.user)
+        await self.request("claim")

@@ -7,29 +7,26 @@ builds one batch per update and frames each socket's message from it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+import time
+from typing import TYPE_CHECKING, cast
 
-from .codecs import MemberCodec
+from .codecs import Codec, MemberCodec
 from .protocol import Event
 
 if TYPE_CHECKING:
-    from .live import LiveRoom, Member
+    from .live import LiveRoom, Member, Viewer
 
 
 def publish(room: LiveRoom, events: list[Event], *, tick: bool = False, skip: Member | None = None) -> None:
     """Push an update (a tick's, or any other change) to every socket of ``room`` whose codec wants it."""
     frames: dict[object, list[str]] = {}
-    batches: dict[object, Any] = {}
+    streams: dict[Codec, list[tuple[Member, Viewer]]] = {}
     for member, viewer in room.members.items():
         codec = member.codec
         if member is skip or not (codec.ticks if tick else codec.changes):
             continue
         if codec.per_member:
-            stream = cast(MemberCodec, codec)
-            batch = batches.get(codec)
-            if batch is None:
-                batch = batches[codec] = stream.batch(room, events)
-            stream.deliver(batch, member, viewer)
+            streams.setdefault(codec, []).append((member, viewer))
             continue
         shared = codec.shared
         key = codec if shared else (codec, viewer)
@@ -41,3 +38,9 @@ def publish(room: LiveRoom, events: list[Event], *, tick: bool = False, skip: Me
                 member.push_latest(frame)
             else:
                 member.push(frame)
+    for codec, members in streams.items():
+        stream = cast(MemberCodec, codec)
+        batch = stream.batch(room, events)
+        started = time.perf_counter()
+        stream.deliver(batch, members)
+        room.writing += time.perf_counter() - started

@@ -16,10 +16,9 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
-import random
 import secrets
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -28,9 +27,11 @@ from channels.db import database_sync_to_async
 from django.urls import reverse
 
 from core.accounts.models import User
+from core.ops import metrics
 from core.transport import closecodes, wire
 
 from . import registry, store
+from .bots import ComputerPlayers
 from .codecs import Codec
 from .fanout import publish
 from .log import expiry, fresh_state, replay_entry
@@ -71,7 +72,7 @@ class Viewer:
     seated: bool
 
 
-class LiveRoom(SeatActions):
+class LiveRoom(SeatActions, ComputerPlayers):
     """One room in memory: seats, the current match's state, and the sockets watching it."""
 
     def __init__(self, record: store.RoomRecord, game: Game[Any], runtime: RoomRuntime) -> None:
@@ -94,6 +95,7 @@ class LiveRoom(SeatActions):
         self.lock = asyncio.Lock()
         self.closed = False
         self.tick_task: asyncio.Task[None] | None = None
+        self.writing = 0.0  # seconds this tick spent writing frames to sockets (fanout.publish adds to it)
         self.bot_task: asyncio.Task[None] | None = None
         self.hooks = registry.hooks(game.slug)
         self.phase_clock = PhaseClock(runtime.clock, self._clock_rang)
@@ -258,6 +260,7 @@ class LiveRoom(SeatActions):
             self.runtime.spawn(self._act_later(member, kind, action), name=f"room:{self.id}:act")
             return
         events = self.game.apply(self.state, self._acting_seat(member), action)
+        metrics.ACCEPTED[self.game.slug] += 1
         if events:
             self._publish(events)
 
@@ -282,6 +285,7 @@ class LiveRoom(SeatActions):
     async def _apply(self, seat: int, kind: str, action: msgspec.Struct, mover: Member | None = None) -> None:
         """Apply, store, publish (the caller holds the lock)."""
         events = self.game.apply(self.state, seat, action)
+        metrics.ACCEPTED[self.game.slug] += 1
         if not self.game.log_actions or kind in self.game.unlogged:
             if events:
                 self._publish(events)
@@ -302,45 +306,15 @@ class LiveRoom(SeatActions):
         self.seq += 1
         await self._after(events)
 
-    # Computer players.
-
-    def _schedule_bot(self) -> None:
-        """Start the computer's move if it is a computer's turn."""
-        if self.status != "playing" or self.bot_task is not None or self.closed:
-            return
-        awaited = sorted(self.game.current_seats(self.state))
-        if not awaited:
-            return
-        seats = self.ordered_seats()
-        for seat in awaited:
-            if seats[seat].bot:
-                self.bot_task = asyncio.create_task(self._bot_move(seat, seats[seat].bot), name=f"room:{self.id}:bot")
-                return
-
-    async def _bot_move(self, seat: int, level: str) -> None:
-        """Think in a worker thread (never on the event loop), then play like anyone else."""
-        try:
-            depth = self.game.bot_levels.get(level, min(self.game.bot_levels.values(), default=1))
-            snapshot, seq = copy.deepcopy(self.state), self.seq
-            message = await asyncio.to_thread(self.game.bot_action, snapshot, seat, depth, random.Random())
-            await asyncio.sleep(self.runtime.bot_pause)
-            async with self.lock:
-                if self.closed or self.status != "playing" or self.seq != seq:
-                    return
-                await self._apply(seat, message["type"], wire.convert(message, self.game.actions[message["type"]]))
-        except Exception:
-            log.exception("room %s: the computer player failed", self.id)
-        finally:
-            self.bot_task = None
-            if not self.lock.locked():
-                self._schedule_bot()
-
     # Time.
 
     async def _tick_loop(self) -> None:
         """Fixed-step ticks at ``tick_hz``; a late loop skips ahead rather than bursting."""
         assert self.game.tick_hz
         period = 1 / self.game.tick_hz
+        duration = metrics.TICK_SECONDS.labels(self.game.slug, self.id)
+        lateness = metrics.TICK_LATENESS.labels(self.game.slug, self.id)
+        writing = metrics.TICK_WRITES.labels(self.game.slug, self.id)
         deadline = self.runtime.clock()
         while True:
             deadline += period
@@ -351,7 +325,15 @@ class LiveRoom(SeatActions):
             async with self.lock:
                 if self.status != "playing" or self.closed:
                     return
-                await self.tick_once(period)
+                started, self.writing = time.perf_counter(), 0.0
+                lateness.observe(max(self.runtime.clock() - deadline, 0.0))
+                try:
+                    await self.tick_once(period)
+                except Exception:  # a bug in one tick must not stop the world: log it, count it, go on
+                    log.exception("room %s: tick failed", self.id)
+                    metrics.ERRORS.labels("tick").inc()
+                duration.observe(time.perf_counter() - started - self.writing)
+                writing.observe(self.writing)
 
     async def tick_once(self, dt: float) -> None:
         """One tick of a real-time game (the caller holds the lock)."""
@@ -450,6 +432,7 @@ class LiveRoom(SeatActions):
         self.closed = True
         if self.runtime.rooms.get(self.id) is self:
             del self.runtime.rooms[self.id]
+        metrics.forget_room(self.game.slug, self.id)
         self.phase_clock.stop()
         tasks: list[asyncio.Future[Any]] = [
             task for task in (self.tick_task, self.bot_task, self.content.task) if task is not None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
@@ -26,12 +27,16 @@ from django.conf import settings
 from core import background
 from core.accounts.models import User
 from core.accounts.services import socket_user
+from core.ops import logs, metrics
 from core.rooms.protocol import IllegalAction
 
 from . import closecodes, groups, handlers, wire
-from .ratelimit import Flood
+from .ratelimit import Flood, refuse
 
 log = logging.getLogger(__name__)
+_open: weakref.WeakSet[ParlorConsumer] = weakref.WeakSet()
+_dropped = metrics.DROPPED.labels("asgi")
+metrics.count_sockets(lambda: [("asgi", len(_open))])
 Method = Callable[[Any, Any], Awaitable[None]]
 
 
@@ -62,6 +67,7 @@ class ParlorConsumer(AsyncWebsocketConsumer):
         """Authenticate (a guest if anonymous), accept, subscribe to notification scopes."""
         limits = settings.PARLOR
         self.user = await socket_user(dict(self.scope))
+        logs.bind(user=self.user.pk)  # this socket's task and the tasks it starts log the user
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", None)
         self.flood = Flood(limits["RATE_PER_SECOND"], limits["RATE_BURST"], int(limits["RATE_STRIKES"]))
@@ -72,6 +78,7 @@ class ParlorConsumer(AsyncWebsocketConsumer):
         self.closing = False
         self.joined: list[str] = []
         await self.accept()
+        _open.add(self)
         self.writer = asyncio.create_task(self._write())
         if self.notifications:
             for group in await groups.for_socket(self.user, self.session_key):
@@ -85,6 +92,7 @@ class ParlorConsumer(AsyncWebsocketConsumer):
         """Leave every group, run the subclass hook, stop the writer."""
         if not hasattr(self, "writer"):
             return
+        _open.discard(self)
         try:
             await self.closed()
             for hook in handlers.close_hooks():
@@ -111,7 +119,7 @@ class ParlorConsumer(AsyncWebsocketConsumer):
             return
         verdict = self.flood.check()
         if verdict is not None:
-            self._over_limit(verdict)
+            refuse(self, verdict, self.user.pk)
             return
         kind = "?"
         try:
@@ -119,8 +127,10 @@ class ParlorConsumer(AsyncWebsocketConsumer):
             kind = message["type"][:40]
             await self.dispatch_message(message)
         except (wire.BadMessage, IllegalAction) as exc:
+            metrics.ERRORS.labels("illegal_action" if isinstance(exc, IllegalAction) else "bad_message").inc()
             self.push(wire.error(str(exc)))
         except Exception:
+            metrics.ERRORS.labels("server_error").inc()
             log.exception("handler failed user=%s type=%r", self.user.pk, kind)
             self.push(wire.error("Something went wrong on the server with that message."))
 
@@ -153,6 +163,7 @@ class ParlorConsumer(AsyncWebsocketConsumer):
             return
         if len(self.reliable) >= settings.PARLOR["OUTBOX_SIZE"]:
             log.warning("closing slow socket user=%s", self.user.pk)
+            metrics.SLOW_CLOSED.labels("asgi").inc()
             self.shut(closecodes.TOO_SLOW)
             return
         self.reliable.append(frame)
@@ -162,6 +173,8 @@ class ParlorConsumer(AsyncWebsocketConsumer):
         """Offer a snapshot: it replaces any snapshot this socket has not been sent yet."""
         if self.closing or self._stalled():
             return
+        if self.latest is not None:
+            _dropped.inc()
         self.latest = frame
         self.wake.set()
 
@@ -189,6 +202,7 @@ class ParlorConsumer(AsyncWebsocketConsumer):
     async def parlor_stalled(self, event: wire.JSON) -> None:
         """Channel-layer event sent by ``_stalled``: leave everything and stop serving this socket."""
         log.warning("dropping stalled socket user=%s", self.user.pk)
+        metrics.SLOW_CLOSED.labels("asgi").inc()
         await self.disconnect(closecodes.TOO_SLOW)
         raise StopConsumer()
 
@@ -208,15 +222,6 @@ class ParlorConsumer(AsyncWebsocketConsumer):
                 self.sending_since = time.monotonic()
                 await self.send(text_data=frame)
                 self.sending_since = None
-
-    def _over_limit(self, verdict: str) -> None:
-        """Refuse a message over the rate limit; one refused too often within 10 s is disconnected."""
-        if verdict == "close":
-            log.warning("disconnecting flooding socket user=%s", self.user.pk)
-            self.push(wire.error("Too many messages: disconnected."))
-            self.shut(closecodes.RATE_LIMITED)
-        elif verdict == "warn":
-            self.push(wire.error("Too many messages: slow down (this one was ignored)."))
 
     async def frame_push(self, event: wire.JSON) -> None:
         """Channel-layer event ``frame.push``: a frame encoded once by the sender, for this socket."""

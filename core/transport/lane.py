@@ -35,11 +35,13 @@ from picows import (
 
 from core.accounts.models import User
 from core.accounts.services import socket_user
+from core.ops import logs, metrics
+from core.rooms.placement import RoomElsewhere
 from core.rooms.protocol import IllegalAction
 
 from . import closecodes, wire
 from .origin import origin_allowed
-from .ratelimit import Flood
+from .ratelimit import Flood, refuse
 
 if TYPE_CHECKING:
     from core.rooms.codecs import Codec
@@ -58,6 +60,9 @@ class Route:
 
 _routes: dict[str, Route] = {}
 _sockets: set[LaneSocket] = set()
+_detaching: set[asyncio.Task[None]] = set()  # leaving rooms (a drop-in's seat is removed in the database)
+_dropped = metrics.DROPPED.labels("lane")
+metrics.count_sockets(lambda: [("lane", len(_sockets))])
 
 
 def route(prefix: str, handler: Route) -> None:
@@ -98,10 +103,14 @@ class LaneSocket(WSListener):
         """Authenticate, then let the game seat and attach this socket; a refusal is an error, then a close."""
         try:
             self.user = await session_user(self.cookie)
+            logs.bind(user=self.user.pk)
             await self.handler.open(self, self.room_id, self.query)
         except (IllegalAction, wire.BadMessage) as exc:
             self.push(wire.error(str(exc)))
             self.shut(closecodes.ROOM_NOT_FOUND)
+        except RoomElsewhere:
+            self.push(wire.error("This room is served by another server now; reconnecting."))
+            self.shut(closecodes.RESTARTING)
         except Exception:
             log.exception("lane: could not open room=%s", self.room_id)
             self.push(wire.error("Something went wrong on the server."))
@@ -117,7 +126,7 @@ class LaneSocket(WSListener):
             return
         verdict = self.flood.check()
         if verdict is not None:
-            self._refuse(verdict)
+            refuse(self, verdict, self.user.pk)
             return
         try:
             room = self.room
@@ -129,8 +138,10 @@ class LaneSocket(WSListener):
                 action_type, action = self._text_action(room, frame)
             room.act_now(self, action_type, action)
         except (wire.BadMessage, IllegalAction) as exc:
+            metrics.ERRORS.labels("illegal_action" if isinstance(exc, IllegalAction) else "bad_message").inc()
             self.push(wire.error(str(exc)))
         except Exception:
+            metrics.ERRORS.labels("server_error").inc()
             log.exception("lane: input failed user=%s", self.user.pk)
             self.push(wire.error("Something went wrong on the server with that message."))
 
@@ -143,19 +154,13 @@ class LaneSocket(WSListener):
             raise wire.BadMessage(f"Unknown message type {message['type']!r}.")
         return message["type"], wire.convert(message, schema)
 
-    def _refuse(self, verdict: str) -> None:
-        if verdict == "close":
-            log.warning("lane: disconnecting flooding socket user=%s", self.user.pk)
-            self.push(wire.error("Too many messages: disconnected."))
-            self.shut(closecodes.RATE_LIMITED)
-        elif verdict == "warn":
-            self.push(wire.error("Too many messages: slow down (this one was ignored)."))
-
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         _sockets.discard(self)
         self.closing = True
         if self.room is not None:
-            asyncio.get_running_loop().create_task(self.room.detach(self), name="lane:detach")
+            task = asyncio.get_running_loop().create_task(self.room.detach(self), name="lane:detach")
+            _detaching.add(task)
+            task.add_done_callback(_detaching.discard)
 
     def pause_writing(self) -> None:
         self.paused_since = time.monotonic()
@@ -169,8 +174,10 @@ class LaneSocket(WSListener):
             return False
         if self.paused_since is None:
             return True
+        _dropped.inc()
         if time.monotonic() - self.paused_since >= settings.PARLOR["STALL_TIMEOUT"]:
             log.warning("lane: dropping stalled socket user=%s", self.user.pk)
+            metrics.SLOW_CLOSED.labels("lane").inc()
             self.closing = True
             self.transport.disconnect(graceful=False)
         return False
@@ -226,3 +233,11 @@ def close_all() -> None:
     """Tell every lane client to reconnect (the server is stopping)."""
     for socket in list(_sockets):
         socket.shut(closecodes.RESTARTING)
+
+
+async def settle(timeout: float = 5.0) -> None:
+    """Wait until closed sockets have left their rooms (a stopping server finishes that work first)."""
+    for _ in range(int(timeout / 0.05)):
+        if not _sockets and not _detaching:
+            return
+        await asyncio.sleep(0.05)

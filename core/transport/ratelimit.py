@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
+from typing import Protocol
+
+from core.ops import metrics
+
+from . import closecodes, wire
+
+log = logging.getLogger(__name__)
 
 
 class TokenBucket:
@@ -51,3 +59,22 @@ class Flood:
             self.last_warning = now
             return "warn"
         return "quiet"
+
+
+class Socket(Protocol):
+    """What ``refuse`` needs of a socket: a way to send an error and to close."""
+
+    def push(self, frame: str) -> None: ...
+
+    def shut(self, code: int) -> None: ...
+
+
+def refuse(socket: Socket, verdict: str, user_id: int) -> None:
+    """Answer a message over the limit as ``Flood.check`` said: a warning, nothing, or an error and a close."""
+    metrics.ERRORS.labels("rate_limited").inc()
+    if verdict == "close":
+        log.warning("disconnecting flooding socket user=%s", user_id)
+        socket.push(wire.error("Too many messages: disconnected."))
+        socket.shut(closecodes.RATE_LIMITED)
+    elif verdict == "warn":
+        socket.push(wire.error("Too many messages: slow down (this one was ignored)."))

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import msgspec
 
+from core.ops import logs
 from core.rooms.protocol import Event, IllegalAction
 from core.rooms.runtime import RoomNotFound, runtime
 from core.transport import wire
@@ -53,6 +54,7 @@ async def open_lane(socket: LaneSocket, room_id: str, query: dict[str, str]) -> 
     """Attach a lane socket to an arena (``main``: the seed's main arena), taking a seat if it asks (``sit=1``)."""
     if room_id == "main":
         room_id = await main_arena(socket.user)
+    logs.bind(room=room_id)
     try:
         room = await runtime.get(room_id)
     except RoomNotFound:
@@ -93,10 +95,12 @@ class LaneCodec:
         hits = [(event.data["by"], event.data["victim"]) for event in events if event.type == "hit"]
         return encoder.encode(room.state, hits)
 
-    def deliver(self, batch: Any, member: Member, viewer: Viewer) -> None:
-        socket = cast(LaneSocket, member)
-        if socket.writable():
-            socket.push_bytes(cast(Snapshot, batch).frame(socket.state, viewer.seat))
+    def deliver(self, batch: Any, members: list[tuple[Member, Viewer]]) -> None:
+        """Each socket's frame from the tick's shared blocks; a lagging socket skips it (see ``writable``)."""
+        frame = cast(Snapshot, batch).frame
+        for socket, viewer in cast("list[tuple[LaneSocket, Viewer]]", members):
+            if socket.writable():
+                socket.push_bytes(frame(socket.state, viewer.seat))
 
 
 LANE = LaneCodec()

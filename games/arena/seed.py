@@ -22,6 +22,7 @@ from core.lobby.services import room_open
 from core.rooms.codecs import Codec
 from core.rooms.consumers import RoomMemberConsumer
 from core.rooms.models import Room
+from core.rooms.placement import RoomElsewhere
 from core.rooms.protocol import IllegalAction
 from core.rooms.runtime import runtime
 from core.transport import closecodes, wire
@@ -58,9 +59,13 @@ class SeedConsumer(RoomMemberConsumer):
     async def opened(self) -> None:
         """Take a seat in the main arena, say which ship is ours, then receive every tick."""
         room_id = await main_arena(self.user)
-        room = await runtime.get(room_id)
         try:
+            room = await runtime.get(room_id)
             await room.sit(self.user, None)
+        except RoomElsewhere:
+            self.push(wire.error("The arena is served by another server now; reconnect."))
+            self.shut(closecodes.RESTARTING)
+            return
         except IllegalAction as exc:
             self.push(wire.error(str(exc)))
             self.shut(closecodes.ROOM_NOT_FOUND)

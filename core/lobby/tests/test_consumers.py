@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 
+from core import background
 from core.accounts.models import User
 from core.lobby.models import Invitation
+from core.presence import services
 from core.rooms.models import Seat
 from core.rooms.runtime import runtime
 from core.tests.helpers import Sockets, collect_until, make_user, open_room, receive_until, roundtrip, send
@@ -27,8 +29,13 @@ async def error(comm: Any) -> str:
     return str((await receive_until(comm, "error"))["message"])
 
 
+def changes(message: dict[str, Any]) -> dict[int, bool]:
+    """A lobby.presence frame's changes: user id -> online."""
+    return {change["user"]["id"]: change["online"] for change in message.get("changes", [])}
+
+
 def about(user: User, online: bool) -> Any:
-    return lambda m: m["user"]["id"] == user.pk and m["online"] is online
+    return lambda m: changes(m).get(user.pk) is online
 
 
 async def test_lobby_state_lists_games_people_and_open_rooms(ws: Sockets, users: tuple[User, User]) -> None:
@@ -48,7 +55,8 @@ async def test_lobby_state_lists_games_people_and_open_rooms(ws: Sockets, users:
     schema = ttt["options"]
     definition = schema["$defs"][schema["$ref"].rsplit("/", 1)[-1]] if "$ref" in schema else schema
     assert definition["type"] == "object" and definition["properties"]["misere"]["type"] == "boolean"
-    assert {user["id"] for user in state["online"]} == {alice.pk, bob.pk}
+    assert [user["id"] for user in state["online"]] == [alice.pk, bob.pk], "newest arrival first"
+    assert state["online_count"] == 2
     assert [room["id"] for room in state["rooms"]] == [public.id], "private rooms are never listed"
     assert state["rooms"][0]["join_url"] == public.join_url and state["rooms"][0]["players"] == ["Bob"]
     assert state["invitations"] == []
@@ -95,17 +103,78 @@ async def test_presence_merges_tabs(ws: Sockets, users: tuple[User, User]) -> No
     alice, bob = users
     b, _ = await lobby(ws, bob)
     tab1, _ = await lobby(ws, alice)
-    assert (await receive_until(b, "lobby.presence", where=about(alice, True)))["user"]["name"] == "Alice"
+    came = await receive_until(b, "lobby.presence", where=about(alice, True))
+    assert came["changes"][-1]["user"] == alice.public() and came["online_count"] == 2
     tab2, _ = await lobby(ws, alice)
     await ws.disconnect(tab1)
     carol = await make_user("Carol")
     _, state = await lobby(ws, carol)  # Carol coming online is the marker on Bob's socket
     assert alice.pk in {user["id"] for user in state["online"]}, "one tab left: still online"
     before = await collect_until(b, "lobby.presence", where=about(carol, True))
-    assert not [m for m in before if m["type"] == "lobby.presence" and m["user"]["id"] == alice.pk]
+    assert not [m for m in before if m["type"] == "lobby.presence" and alice.pk in changes(m)]
     await ws.disconnect(tab2)
-    gone = await receive_until(b, "lobby.presence", where=lambda m: m["user"]["id"] == alice.pk)
-    assert gone["online"] is False
+    gone = await receive_until(b, "lobby.presence", where=lambda m: alice.pk in changes(m))
+    assert changes(gone)[alice.pk] is False and gone["online_count"] == 2
+
+
+async def test_arrivals_within_an_interval_share_one_frame(
+    ws: Sockets, users: tuple[User, User], settings: Any
+) -> None:
+    """30 visitors arriving within one flush interval reach an open lobby in at most 2 frames, not 30."""
+    settings.PARLOR = {**settings.PARLOR, "PRESENCE_FLUSH": 2.0}
+    alice, _ = users
+    a, _ = await lobby(ws, alice)
+    await receive_until(a, "lobby.presence", where=about(alice, True))  # a flush just happened
+    guests = [(await lobby(ws, None))[1]["me"]["id"] for _ in range(30)]
+    frames: list[dict[str, Any]] = []
+    seen: dict[int, bool] = {}
+    while not set(guests) <= seen.keys():
+        frames.append(await receive_until(a, "lobby.presence", timeout=5))
+        seen |= changes(frames[-1])
+    assert len(frames) <= 2, [changes(frame) for frame in frames]
+    assert all(seen[guest] for guest in guests) and frames[-1]["online_count"] == 31
+    assert [guest for frame in frames for guest in changes(frame)] == guests, "in arrival order, each once"
+
+
+async def test_a_visit_within_an_interval_is_sent_as_its_last_state(
+    ws: Sockets, users: tuple[User, User], settings: Any
+) -> None:
+    """A visitor who comes and goes between two flushes is listed once, offline; a rename is listed online."""
+    settings.PARLOR = {**settings.PARLOR, "PRESENCE_FLUSH": 1.0}
+    alice, _ = users
+    a, _ = await lobby(ws, alice)
+    await receive_until(a, "lobby.presence", where=about(alice, True))
+    visitor, state = await lobby(ws, None)
+    await ws.disconnect(visitor)
+    await send(a, {"type": "lobby.rename", "name": "Alice Liddell"})
+    frame = await receive_until(a, "lobby.presence", where=lambda m: state["me"]["id"] in changes(m))
+    assert frame["changes"] == [
+        {"user": state["me"], "online": False},
+        {"user": {**alice.public(), "name": "Alice Liddell"}, "online": True},
+    ]
+    assert frame["online_count"] == 1
+
+
+async def test_the_online_list_is_capped(ws: Sockets, monkeypatch: pytest.MonkeyPatch) -> None:
+    """lobby.state lists the newest arrivals up to the cap and counts everyone; so does a frame of too many changes."""
+    monkeypatch.setattr(services, "SHOWN", 5)
+    people = [await make_user(f"Player {n}") for n in range(8)]
+    await database_sync_to_async(_open_presences)(people)
+    _, state = await lobby(ws, None)
+    me = state["me"]
+    assert [user["id"] for user in state["online"]] == [me["id"]] + [user.pk for user in people[:3:-1]]
+    assert state["online_count"] == 9
+    message = await database_sync_to_async(services.presence_changes)(
+        changed={user.pk: user.public() for user in people[:6]}
+    )
+    assert message == {"type": "lobby.presence", "online": state["online"], "online_count": 9}
+    few = await database_sync_to_async(services.presence_changes)(changed={people[0].pk: people[0].public()})
+    assert few["changes"] == [{"user": people[0].public(), "online": True}] and few["online_count"] == 9
+
+
+def _open_presences(people: list[User]) -> None:
+    for n, user in enumerate(people):
+        services.presence_open(channel_name=f"test.{n}", user_id=user.pk, server_id=background.SERVER_ID)
 
 
 async def test_invitation_accepted(ws: Sockets, users: tuple[User, User]) -> None:

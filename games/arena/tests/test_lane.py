@@ -72,6 +72,7 @@ async def lane_url() -> AsyncIterator[str]:
     server = await lane.serve("127.0.0.1", 0)
     yield f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
     lane.close_all()
+    await lane.settle()
     server.close()
     await runtime.reset()
 

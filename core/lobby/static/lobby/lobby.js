@@ -5,7 +5,9 @@ import { attachCommon, rememberSentInvitation } from "../core/notify.js";
 
 const me = Number(document.getElementById("me").dataset.userId);
 const games = new Map();
-const online = new Map();
+const online = new Map(); // id -> user, oldest arrival first, at most SHOWN (you are never dropped)
+const SHOWN = 100; // the server's cap on the online list it sends (core/presence/services.py)
+let onlineCount = 0;
 const rooms = new Map();
 const invitations = new Map();
 const socket = new ParlorSocket("/ws/lobby/");
@@ -56,15 +58,34 @@ function chosenOptions() {
   return options;
 }
 
+function arrived(person) {
+  online.delete(person.id);
+  online.set(person.id, person);
+  for (const id of online.keys()) {
+    if (online.size <= SHOWN) break;
+    if (id !== me) online.delete(id);
+  }
+}
+
+function replaceOnline(people, count) {
+  const mine = online.get(me);
+  online.clear();
+  if (mine) online.set(me, mine);
+  for (const person of [...people].reverse()) arrived(person);
+  onlineCount = count;
+}
+
 function renderOnline() {
   const list = document.getElementById("online");
   const people = [...online.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const total = Math.max(onlineCount, people.length);
   list.replaceChildren(...people.map((person) => el("li", { dataset: { userId: person.id } },
     el("span", { class: "dot online", "aria-hidden": "true" }),
     el("span", { class: "name" }, person.name, person.id === me ? " (you)" : ""),
     person.id === me ? null : el("button", { type: "button", class: "small", onclick: () => invite(person) }, "Invite"),
   )));
-  document.getElementById("online-count").textContent = `(${people.length})`;
+  if (total > people.length) list.append(el("li", { class: "muted" }, `and ${total - people.length} more`));
+  document.getElementById("online-count").textContent = `(${total})`;
 }
 
 function renderRooms() {
@@ -115,8 +136,7 @@ attachCommon(socket, { onInvitation: upsertInvitation })
     select.replaceChildren(...message.games.map((game) => el("option", { value: game.slug, selected: game.slug === chosen }, game.name)));
     renderOptions();
     document.getElementById("create-room").disabled = games.size === 0;
-    online.clear();
-    for (const person of message.online) online.set(person.id, person);
+    replaceOnline(message.online, message.online_count);
     rooms.clear();
     for (const room of message.rooms) rooms.set(room.id, room);
     invitations.clear();
@@ -126,8 +146,15 @@ attachCommon(socket, { onInvitation: upsertInvitation })
     renderInvitations();
   })
   .on("lobby.presence", (message) => {
-    if (message.online) online.set(message.user.id, message.user);
-    else online.delete(message.user.id);
+    if (message.changes) {
+      for (const change of message.changes) {
+        if (change.online) arrived(change.user);
+        else online.delete(change.user.id);
+      }
+      onlineCount = message.online_count;
+    } else {
+      replaceOnline(message.online, message.online_count);
+    }
     renderOnline();
   })
   .on("lobby.room", (message) => {

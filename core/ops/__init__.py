@@ -1,0 +1,1 @@
+"""Running Parlor in production: health checks, metrics, logs and the proxy configuration."""

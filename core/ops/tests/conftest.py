@@ -1,0 +1,3 @@
+"""Socket fixtures for these tests."""
+
+from core.tests.helpers import ws  # noqa: F401

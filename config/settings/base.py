@@ -11,6 +11,9 @@ from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -113,7 +116,16 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 # redis-py's 5 s read timeout would cut a layer.receive() that waits on a quiet socket.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                # After a Redis restart pooled connections are dead: retry on a fresh one instead of
+                # failing the socket that happened to pick one (redis-py retries nothing by default).
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 30,
+                        "retry": Retry(ExponentialBackoff(cap=1.0, base=0.05), 4),
+                        "retry_on_error": [RedisConnectionError],
+                    }
+                ],
                 "prefix": REDIS_PREFIX,
                 "capacity": 1000,
             },

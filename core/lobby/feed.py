@@ -14,7 +14,7 @@ from collections.abc import Callable
 from channels.layers import BaseChannelLayer, get_channel_layer
 
 from core import background
-from core.transport import groups
+from core.transport import groups, memberships
 
 Push = Callable[[str], None]
 _subscribers: set[Push] = set()
@@ -67,8 +67,10 @@ async def listen() -> None:
         raise
 
 
+@memberships.on_forgotten
 @background.every("lobby-feed-renew", lambda: 3600.0)
 async def renew() -> None:
-    """Rejoin the group now and then: the layers drop a membership a day (``group_expiry``) after it was added."""
+    """Rejoin the group now and then: the layers drop a membership a day (``group_expiry``) after it was added,
+    and Redis all of them when it restarts."""
     if _channel is not None:
         await _layer().group_add(groups.LOBBY, _channel)

@@ -59,6 +59,11 @@ class RoomMemberConsumer(ParlorConsumer):
         """Channel-layer event from the owning process: a snapshot (it replaces one not yet sent)."""
         self.push_latest(event["frame"])
 
+    async def room_attached(self, event: wire.JSON) -> None:
+        """Channel-layer event from the owning process: this socket is attached to the room there."""
+        if isinstance(self.room, RemoteRoom):
+            self.room.confirm(self)
+
     async def room_shut(self, event: wire.JSON) -> None:
         """Channel-layer event from the owning process: close this socket with ``code``."""
         self.shut(int(event["code"]))

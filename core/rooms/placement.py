@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 5.0
+LEASE_SECONDS = 3.0  # renewed every second: two renewals may be missed
 
 # KEYS[1] lease, ARGV[1] holder, ARGV[2] ms: take a free lease or keep our own; returns the holder.
 # A holder with our process name (ARGV[3]) but another boot is our own dead predecessor: take over at once.

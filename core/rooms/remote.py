@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+ANSWER_SECONDS = 2.0  # an owner that has not answered an attach by then is taken for dead: the socket reconnects
+
 
 async def perform(room: LiveRoom, member: Member, op: str, data: wire.JSON) -> None:
     """One request of a room socket, applied by the room's owner (for a local or a forwarded socket)."""
@@ -63,6 +65,7 @@ class RemoteRoom:
     def __init__(self, room_id: str, owner: str, runtime: RoomRuntime) -> None:
         self.id, self.owner, self.runtime = room_id, owner, runtime
         self.sockets: set[Any] = set()
+        self.answered: set[Any] = set()
         self.closed = False
 
     async def forward(self, socket: Any, op: str, data: wire.JSON | None = None) -> None:
@@ -77,11 +80,24 @@ class RemoteRoom:
         await layer.send(channel_of(self.owner), message)
 
     async def attach(self, socket: Any) -> None:
+        """Forward the attach; the owner confirms it with ``room.attached``, or the socket reconnects."""
         self.sockets.add(socket)
         await self.forward(socket, "attach")
+        asyncio.get_running_loop().call_later(ANSWER_SECONDS, self._check_answered, socket)
+
+    def confirm(self, socket: Any) -> None:
+        """The owner attached ``socket``."""
+        self.answered.add(socket)
+
+    def _check_answered(self, socket: Any) -> None:
+        """No answer: the owner died holding its lease (it runs out within seconds), or the request was lost."""
+        if socket in self.sockets and socket not in self.answered and not self.closed:
+            log.warning("remote: no answer from %s for room %s; sockets reconnect", self.owner, self.id)
+            self.close()
 
     async def detach(self, socket: Any) -> None:
         self.sockets.discard(socket)
+        self.answered.discard(socket)
         if not self.sockets and self.runtime.remote.get(self.id) is self:
             del self.runtime.remote[self.id]
         await self.forward(socket, "detach")
@@ -156,6 +172,8 @@ class RemoteMember:
                     self.shut(closecodes.RESTARTING)
                 elif op == "attach":
                     await self.room.attach(self)
+                    self.outbox.append({"type": "room.attached"})
+                    self.wake.set()
                 else:
                     await perform(self.room, self, op, data)
             except (wire.BadMessage, IllegalAction) as exc:

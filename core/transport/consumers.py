@@ -30,13 +30,23 @@ from core.accounts.services import socket_user
 from core.ops import logs, metrics
 from core.rooms.protocol import IllegalAction
 
-from . import closecodes, groups, handlers, wire
+from . import closecodes, groups, handlers, memberships, wire
 from .ratelimit import Flood, refuse
 
 log = logging.getLogger(__name__)
 _open: weakref.WeakSet[ParlorConsumer] = weakref.WeakSet()
 _dropped = metrics.DROPPED.labels("asgi")
 metrics.count_sockets(lambda: [("asgi", len(_open))])
+
+
+@memberships.on_forgotten
+async def _rejoin_groups() -> None:
+    """Redis lost the groups (restarted): put every open socket back in the groups it had joined."""
+    for socket in list(_open):
+        for group in socket.joined:
+            await socket.channel_layer.group_add(group, socket.channel_name)
+
+
 Method = Callable[[Any, Any], Awaitable[None]]
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from unittest import mock
 
 import psycopg
+from redis import Redis as SyncRedis
 
 from core.ops.nginx import Process, Tls, render_main
 from tests.server import ROOT, free_port, fresh_database_url, uvicorn_command, wait_healthy
@@ -259,6 +260,12 @@ class Cluster:
         return [
             number for number, node in enumerate(self.nodes, start=1) for _ in range(node.log.read_text().count(needle))
         ]
+
+    def owner(self, room: str) -> int:
+        """The number of the process holding the room's lease now (core/rooms/placement.py)."""
+        holder = SyncRedis.from_url(self.redis.url).get(f"{self.env['REDIS_PREFIX']}:owner:{room}")
+        assert holder is not None, f"nobody owns room {room}"
+        return int(holder.decode().split("@", 1)[0].removeprefix("p"))
 
     def kill(self, i: int) -> None:
         """Kill -9 process ``i``, as a crash would."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from core.ops import logs
 from core.transport import wire
 
 from . import store
@@ -52,7 +53,9 @@ class ComputerPlayers:
         seats = self.ordered_seats()
         for seat in awaited:
             if seats[seat].bot:
-                self.bot_task = asyncio.create_task(self._bot_move(seat, seats[seat].bot), name=f"room:{self.id}:bot")
+                move = self._bot_move(seat, seats[seat].bot)
+                context = logs.task_context(room=self.id)  # not the ids of the socket whose action led here
+                self.bot_task = asyncio.create_task(move, name=f"room:{self.id}:bot", context=context)
                 return
 
     async def _bot_move(self, seat: int, level: str) -> None:

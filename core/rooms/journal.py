@@ -13,6 +13,8 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
+from core.ops import logs
+
 from . import store
 
 Row = tuple[int, int, int, dict[str, Any]]
@@ -30,7 +32,7 @@ class Journal:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.pending.append(((match_id, seq, seat, payload), future))
         if self.flusher is None or self.flusher.done():
-            self.flusher = asyncio.create_task(self._flush(), name="parlor:journal")
+            self.flusher = asyncio.create_task(self._flush(), name="parlor:journal", context=logs.task_context())
         await future
 
     async def _flush(self) -> None:

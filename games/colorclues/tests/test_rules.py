@@ -1,95 +1,28 @@
-"""Color Clues rules as pure functions of the state: rounds, turn order, scoring, clocks and secrecy."""
+"""Color Clues rules as pure functions of the state: rounds, turn order, refusals, scoring, piece colours."""
 
 from __future__ import annotations
 
-import copy
-import random
-from collections.abc import Iterator
 from typing import Any
 
 import msgspec
 import pytest
 from coloraide import Color
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from core.rooms.protocol import Event, IllegalAction, Outcome, Timer
+from core.rooms.protocol import Event, Outcome
 from core.transport import wire
 from games.colorclues import board, rules
-from games.colorclues.rules import PIECES, Clue, ColorClues, ColorCluesOptions, Pass, Piece, Place, State
-
-GAME = ColorClues()
-WORDS = (
-    "lavender seafoam sunset ocean lemon mint sky rust plum coral moss sand cherry forest ice ember rose peach "
-    "olive slate honey cocoa denim jade ruby amber lilac salmon tomato banana cream ink smoke storm flame grass "
-    "leaf night dawn dusk steel cloud snow coal wine berry lime teal navy mustard"
-).split()
-H15 = board.parse("H15")
-
-# Helpers.
-
-
-def new(players: int = 3, seed: int = 0, **options: Any) -> State:
-    return GAME.setup(players, ColorCluesOptions(**options), random.Random(seed))
-
-
-def send(state: State, seat: int, message: dict[str, Any]) -> list[Event]:
-    """Validate ``message`` as the runtime does, then apply it for ``seat``."""
-    return GAME.apply(state, seat, wire.convert(message, GAME.actions[message["type"]]))
-
-
-def giver(state: State) -> int:
-    return int(GAME.view(state, None)["giver"])
-
-
-def awaited(state: State) -> int:
-    (seat,) = GAME.current_seats(state)
-    return seat
-
-
-def fresh_word(state: State) -> str:
-    """A cue not yet given in this game."""
-    return next(word for word in WORDS if word not in state.used)
-
-
-def free_square(state: State, avoid: set[int] | frozenset[int] = frozenset()) -> int:
-    taken = {square for _, square in state.placements}
-    return next(square for square in range(board.SQUARES) if square not in taken and square not in avoid)
-
-
-def expire(state: State) -> list[Event]:
-    """Let the running clock run out."""
-    timer = GAME.timer(state)
-    assert timer is not None
-    return GAME.expire(state, timer.key)
-
-
-def guess_all(state: State) -> list[int]:
-    """Every guesser of the running guess phase places a piece on a free square; returns who played, in order."""
-    played, phase = [], state.phase
-    while state.phase == phase:
-        seat = awaited(state)
-        played.append(seat)
-        send(state, seat, {"type": "place", "square": free_square(state)})
-    return played
-
-
-def play_round(state: State, passing: bool = False) -> None:
-    """One whole round with fresh cues (or a pass instead of the second), up to the reveal."""
-    send(state, giver(state), {"type": "clue", "card": 0, "cue": fresh_word(state)})
-    guess_all(state)
-    send(state, giver(state), {"type": "pass"} if passing else {"type": "clue", "cue": fresh_word(state)})
-    guess_all(state)
-
-
-def assert_refused(state: State, seat: int, message: dict[str, Any], reason: str) -> None:
-    """``message`` from ``seat`` is refused with ``reason`` and changes nothing."""
-    before = copy.deepcopy(state)
-    with pytest.raises(IllegalAction) as refused:
-        send(state, seat, message)
-    assert str(refused.value) == reason
-    assert state == before
-
+from games.colorclues.rules import PIECES, ColorCluesOptions
+from games.colorclues.tests.play import (
+    GAME,
+    H15,
+    assert_refused,
+    awaited,
+    expire,
+    fresh_word,
+    guess_all,
+    new,
+    send,
+)
 
 # Setup and the course of a game.
 
@@ -271,117 +204,6 @@ def test_winners_have_the_highest_total_and_ties_are_shared(
     assert GAME.outcome(state) == Outcome(winners, reason, scores=dict(enumerate(scores)))
 
 
-# Clocks.
-
-
-def test_timer_per_phase_with_a_fresh_key_for_every_turn() -> None:
-    """Cue, guess and reveal clocks use their options; each phase and each guesser gets its own key."""
-    state = new(4, cue_seconds=20, guess_seconds=11, reveal_seconds=4)
-    seen: list[Timer] = []
-
-    def clock(seconds: int) -> None:
-        timer = GAME.timer(state)
-        assert timer is not None and timer.seconds == seconds
-        seen.append(timer)
-
-    clock(20)
-    send(state, 0, {"type": "clue", "card": 0, "cue": "plum"})
-    for _ in range(3):
-        clock(11)
-        send(state, awaited(state), {"type": "place", "square": free_square(state)})
-    clock(20)
-    send(state, 0, {"type": "pass"})
-    for _ in range(3):
-        clock(11)
-        expire(state)
-    clock(4)
-    keys = [timer.key for timer in seen]
-    assert keys == sorted(set(keys)), "every phase or turn change starts a new clock"
-
-
-def test_stale_keys_are_ignored() -> None:
-    """An old clock's key (or one not yet issued) changes nothing."""
-    state = new()
-    old = GAME.timer(state)
-    assert old is not None
-    send(state, 0, {"type": "clue", "card": 0, "cue": "plum"})
-    before = copy.deepcopy(state)
-    assert GAME.expire(state, old.key) == [] and GAME.expire(state, old.key + 5) == []
-    assert state == before
-
-
-def test_missing_first_cue_passes_the_turn() -> None:
-    """The round is skipped with no scoring; the next giver's round starts, and the skipped one still counts."""
-    state = new()
-    events = expire(state)
-    assert [event.type for event in events] == ["skipped", "round", "card"]
-    assert events[0].data == {"round": 1, "giver": 0} and events[0].to is None
-    assert events[1].data == {"round": 2, "giver": 1} and events[2].to == frozenset({1})
-    assert [square["square"] for square in events[2].data["card"]] == state.cards[1]
-    view = GAME.view(state, None)
-    assert (view["phase"], view["round"], view["giver"], view["scores"]) == ("cue1", 2, 1, [0, 0, 0])
-    assert view["reveal"] is None
-    for _ in range(4):
-        play_round(state)
-        expire(state)
-    assert state.round == 5 and giver(state) == 2, "six rounds in all: the skipped one was seat 0's first"
-    play_round(state)
-    expire(state)
-    assert GAME.outcome(state) is not None
-
-
-def test_missing_guess_is_skipped() -> None:
-    """A guesser whose clock runs out places no piece this time; the next guesser plays."""
-    state = new(4)
-    send(state, 0, {"type": "clue", "card": 0, "cue": "plum"})
-    events = expire(state)
-    assert events == [Event("missed", {"seat": 1})]
-    assert awaited(state) == 2
-    guess_all(state)
-    send(state, 0, {"type": "clue", "cue": "rust"})
-    assert expire(state) == [Event("missed", {"seat": 3})]
-    expire(state)
-    events = expire(state)
-    assert [event.type for event in events] == ["missed", "revealed"]
-    assert [piece["seat"] for piece in events[1].data["breakdown"]] == [2, 3]
-    pieces = [[], [], [state.placements[0][1]], [state.placements[1][1]]]
-    assert GAME.view(state, None)["pieces"] == pieces == GAME.view(state, None)["reveal"]["pieces"]
-
-
-@pytest.mark.parametrize("allow_pass", [True, False])
-def test_missing_second_cue_counts_as_a_pass(allow_pass: bool) -> None:
-    state = new(allow_pass=allow_pass)
-    send(state, 0, {"type": "clue", "card": 0, "cue": "plum"})
-    guess_all(state)
-    assert expire(state) == [Event("passed", {"seat": 0, "timeout": True})]
-    view = GAME.view(state, None)
-    assert (view["phase"], view["passed"], view["cues"], view["order"]) == ("guess2", True, ["plum"], [2, 1])
-
-
-def test_reveal_timeout_starts_the_next_round_on_a_clear_board() -> None:
-    state = new()
-    play_round(state, passing=True)
-    first = GAME.view(state, 2)
-    assert first["reveal"]["passed"] is True and first["card"] is not None
-    events = expire(state)
-    assert [event.type for event in events] == ["round", "card"]
-    view = GAME.view(state, 2)
-    assert (view["phase"], view["round"], view["giver"], view["cues"], view["passed"]) == ("cue1", 2, 1, [], False)
-    assert view["pieces"] == [[], [], []] and view["card"] is None and view["target"] is None
-    assert view["reveal"] == first["reveal"] and view["scores"] == first["scores"]
-
-
-def test_last_reveal_timeout_ends_the_game() -> None:
-    state = new(3, rounds_each=1)
-    for _ in range(3):
-        play_round(state)
-        assert GAME.outcome(state) is None
-        expire(state)
-    assert GAME.outcome(state) is not None and GAME.timer(state) is None
-    before = copy.deepcopy(state)
-    assert GAME.expire(state, state.clock) == [] and state == before
-
-
 # Piece colours.
 
 
@@ -410,60 +232,6 @@ def test_players_switch_to_free_piece_colours_at_any_time() -> None:
     send(state, 1, {"type": "piece", "colour": "gold"})
     assert [colour["name"] for colour in GAME.view(state, None)["colours"]] == ["coral", "gold", "ivory"]
     assert awaited(state) == 1, "switching colour does not use up a turn"
-
-
-# What players see.
-
-VIEW_KEYS = {
-    "phase", "round", "rounds", "giver", "order", "turn", "cues", "passed", "pieces", "scores", "colours", "palette",
-    "used", "allow_pass", "giver_points", "card", "target", "reveal",
-}  # fmt: skip
-
-
-def test_view_contents_and_who_sees_the_card() -> None:
-    """Before the reveal only the giver sees the card, then the target; after it, everyone does."""
-    state = new(allow_pass=False, giver_points=2)
-    for seat in (0, 1, 2, None):
-        view = GAME.view(state, seat)
-        assert set(view) == VIEW_KEYS
-        assert msgspec.json.decode(msgspec.json.encode(view)) == view
-    view = GAME.view(state, 0)
-    assert [square["square"] for square in view["card"]] == state.cards[0] and view["target"] is None
-    assert view["card"][0] == {
-        "square": state.cards[0][0],
-        "label": board.label(state.cards[0][0]),
-        "hex": board.BOARD[state.cards[0][0]],
-        "name": board.colour_name(state.cards[0][0]),
-    }
-    assert (view["allow_pass"], view["giver_points"], view["turn"], view["order"]) == (False, 2, 0, [1, 2])
-    events = send(state, 0, {"type": "clue", "card": 2, "cue": "plum"})
-    target = state.cards[0][2]
-    assert events == [
-        Event("clue", {"seat": 0, "cue": "plum", "number": 1}),
-        Event("target", {"card": 2, **GAME.view(state, 0)["target"]}, to=frozenset({0})),
-    ]
-    assert GAME.view(state, 0)["target"]["square"] == target
-    for seat in (1, 2, None):
-        assert GAME.view(state, seat)["card"] is None and GAME.view(state, seat)["target"] is None
-    view = GAME.view(state, 1)
-    view["cues"].append("x")
-    view["pieces"][1].append(3)
-    assert state.cues == ["plum"] and state.placements == [], "the view is a copy"
-    guess_all(state)
-    send(state, 0, {"type": "clue", "cue": "rust"})
-    guess_all(state)
-    for seat in (0, 1, 2, None):
-        view = GAME.view(state, seat)
-        assert view["target"]["square"] == target and [sq["square"] for sq in view["card"]] == state.cards[0]
-        assert (view["turn"], view["order"]) == (None, [])
-
-
-def test_describe_never_reveals_the_card_choice() -> None:
-    assert GAME.describe(0, Clue(cue=" Lavender ", card=2)) == "coral: cue 'lavender'"
-    assert GAME.describe(0, Clue(cue="ocean breeze")) == "coral: cue 'ocean breeze'"
-    assert GAME.describe(1, Place(square=board.parse("C12"))) == "teal: C12"
-    assert GAME.describe(0, Pass()) == "coral: pass"
-    assert GAME.describe(2, Piece(colour="ivory")) == "gold: piece colour ivory"
 
 
 # Validation at the edge (core.transport.wire.convert, no Django involved).
@@ -505,103 +273,3 @@ def test_options_defaults_bounds_and_titles() -> None:
     for bad in ({"giver_points": 3}, {"cue_seconds": 14}, {"guess_seconds": 601}, {"rounds_each": 4}, {"x": 1}):
         with pytest.raises(msgspec.ValidationError):
             msgspec.convert(bad, ColorCluesOptions)
-
-
-# Secrecy: before a reveal, nothing a non-giver or spectator receives depends on the card.
-
-
-def ints_in(value: Any) -> Iterator[int]:
-    """Every integer (not bool) anywhere in a JSON-like value."""
-    if isinstance(value, bool):
-        return
-    if isinstance(value, int):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from ints_in(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from ints_in(item)
-
-
-def leaks(value: Any, squares: list[int]) -> list[str]:
-    """Which of ``squares`` appear in ``value`` as an index, a label or a colour."""
-    text = msgspec.json.encode(value).decode().lower()
-    numbers = set(ints_in(value))
-    found = []
-    for square in squares:
-        if square in numbers:
-            found.append(f"index {square}")
-        if f'"{board.label(square).lower()}"' in text:
-            found.append(f"label {board.label(square)}")
-        if board.BOARD[square] in text:
-            found.append(f"colour {board.BOARD[square]}")
-    return found
-
-
-def visible(events: list[Event], seat: int | None) -> list[Event]:
-    """The events ``seat`` receives, less the reveal itself (which makes the card public)."""
-    return [event for event in events if event.visible_to(seat) and event.type != "revealed"]
-
-
-def play_secret_game(players: int, rng: random.Random, options: ColorCluesOptions) -> None:
-    """Play a whole game with random moves and timeouts beside a twin dealt other cards, and check every
-    non-giver's and spectator's view and events: no card square appears, and all equal the twin's."""
-    state = GAME.setup(players, options, rng)
-    rounds = len(state.cards)
-    squares = rng.sample(range(100, 480), 8 * rounds)  # above every counter, so an index can only be a square
-    state.cards = [squares[i : i + 4] for i in range(0, 4 * rounds, 4)]
-    other_cards = [squares[i : i + 4] for i in range(4 * rounds, 8 * rounds, 4)]
-    avoid = set(squares)
-    rounds_seen = set()
-    while GAME.outcome(state) is None:
-        g, card, scores = giver(state), state.cards[state.round], list(state.scores)
-        rounds_seen.add(state.round)
-        twin = copy.deepcopy(state)
-        twin.cards[state.round] = other_cards[state.round]
-        observers = [seat for seat in range(players) if seat != g] + [None]
-        if state.phase != "reveal":
-            assert [square["square"] for square in GAME.view(state, g)["card"]] == card
-            for seat in observers:
-                view = GAME.view(state, seat)
-                assert leaks(view, card) == [], (seat, state.phase)
-                assert view == GAME.view(twin, seat)
-        if state.phase == "reveal" or rng.random() < 0.1:
-            timer = GAME.timer(state)
-            assert timer is not None and timer == GAME.timer(twin)
-            events, twin_events = GAME.expire(state, timer.key), GAME.expire(twin, timer.key)
-        else:
-            message: dict[str, Any]
-            if state.phase == "cue1":
-                message = {"type": "clue", "card": rng.randrange(4), "cue": fresh_word(state)}
-            elif state.phase == "cue2" and options.allow_pass and rng.random() < 0.3:
-                message = {"type": "pass"}
-            elif state.phase == "cue2":
-                message = {"type": "clue", "cue": rng.choice([fresh_word(state), f"deep {fresh_word(state)}"])}
-            else:
-                message = {"type": "place", "square": free_square(state, avoid)}
-            seat = awaited(state)
-            events, twin_events = send(state, seat, message), send(twin, seat, message)
-            if message["type"] == "clue":
-                line = GAME.describe(seat, wire.convert(message, Clue))
-                assert not any(char.isdigit() for char in line), line
-        next_giver, next_card = giver(state), state.cards[state.round]  # a new round's card is secret too
-        for seat in [*range(players), None]:
-            seen = [[event.type, dict(event.data)] for event in visible(events, seat)]
-            assert seat == g or (leaks(seen, card) == [] and visible(events, seat) == visible(twin_events, seat))
-            assert seat == next_giver or leaks(seen, next_card) == []
-        squares_now = [square for _, square in state.placements]
-        assert len(set(squares_now)) == len(squares_now)
-        assert all(now >= before for now, before in zip(state.scores, scores, strict=True))
-    assert rounds_seen == set(range(rounds))
-
-
-@pytest.mark.parametrize(("players", "seed"), [(3, 0), (4, 1), (7, 2), (10, 3)])
-def test_secrecy_over_a_whole_game(players: int, seed: int) -> None:
-    play_secret_game(players, random.Random(seed), ColorCluesOptions())
-
-
-@settings(max_examples=25, deadline=None, database=None)
-@given(st.integers(3, 10), st.randoms(use_true_random=False), st.booleans(), st.integers(0, 1))
-def test_secrecy_over_random_games(players: int, rng: random.Random, allow_pass: bool, rounds_each: int) -> None:
-    play_secret_game(players, rng, ColorCluesOptions(allow_pass=allow_pass, rounds_each=rounds_each))

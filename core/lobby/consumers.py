@@ -9,6 +9,8 @@ from channels.db import database_sync_to_async
 
 from core.accounts.services import InvalidName, user_rename
 from core.presence.handlers import announce
+from core.rooms.live import LiveRoom
+from core.rooms.runtime import runtime
 from core.transport import wire
 from core.transport.consumers import ParlorConsumer
 
@@ -82,13 +84,19 @@ class LobbyConsumer(ParlorConsumer):
         room = await services.room_open(
             user=self.user, game=message.game, options=message.options, public=message.public
         )
-        self.send_json({"type": "lobby.created", "room": room.summary(), "url": room.watch_url})
+        await self.created(room)
 
     async def on_play_bot(self, message: PlayBot) -> None:
         room = await services.room_open_with_bot(
             user=self.user, game=message.game, level=message.level, options=message.options
         )
-        self.send_json({"type": "lobby.created", "room": room.summary(), "url": room.watch_url})
+        await self.created(room)
+
+    async def created(self, room: LiveRoom) -> None:
+        """Send the new room's link; the room itself loads where its sockets arrive (``runtime.let_go``)."""
+        summary = room.summary()
+        await runtime.let_go(room)
+        self.send_json({"type": "lobby.created", "room": summary, "url": room.watch_url})
 
     async def on_invite(self, message: Invite) -> None:
         invitation = await services.invitation_create(

@@ -117,6 +117,7 @@ async def invitation_accept(*, user: User, invitation_id: int) -> Invitation:
         creator=invitation.from_user,
         seated=[invitation.from_user, invitation.to_user],
     )
+    await runtime.let_go(room)
     invitation.room_id = room.id
     await db(invitation.save)(update_fields=["room"])
     invitation = await db(_invitation)(invitation.pk) or invitation

@@ -150,6 +150,20 @@ class RoomRuntime:
             await room._changed([])
         return room
 
+    async def let_go(self, room: LiveRoom) -> None:
+        """Unload a new room nobody has joined yet and free its lease, so that it loads where its sockets arrive.
+
+        nginx hashes room sockets by room id, seldom to the process that created the room (its lobby socket's),
+        which would otherwise forward every request of the room's game. One process alone keeps it."""
+        placement = await self.placement()
+        if isinstance(placement, LocalPlacement):
+            return
+        async with room.lock:
+            if room.members or room.closed:
+                return
+            room.unload()
+            await placement.release(room.id)
+
     async def announce(self, summary: wire.JSON) -> None:
         """Tell listeners (the lobby) that a room changed."""
         for listener in self.listeners:

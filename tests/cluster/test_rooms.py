@@ -10,6 +10,7 @@ import asyncio
 import pytest
 
 from core.rooms.remote import ANSWER_SECONDS
+from tests.clients import expect, open_socket
 from tests.cluster.connect4 import join, new_room, play, sockets
 from tests.cluster.harness import Cluster, Player
 
@@ -28,3 +29,12 @@ async def test_players_on_two_processes_play_one_game(cluster: Cluster, players:
         await asyncio.sleep(ANSWER_SECONDS + 0.5)
         final = await play((a, b), [4, 4, 2], before=2)
     assert final["view"]["moves"] == [[0, 3, 0], [1, 3, 1], [0, 4, 0], [1, 4, 1], [0, 2, 0]]
+
+
+async def test_a_new_room_lives_where_its_sockets_go(cluster: Cluster, players: tuple[Player, Player]) -> None:
+    """Rooms created through p1's lobby: each loads on the process nginx hashes its sockets to, so none is forwarded."""
+    for _ in range(4):
+        room = await new_room(cluster.process(1).ws_url, players[0])
+        async with await open_socket(cluster.ws_url, f"/ws/room/{room}/", players[0].cookie) as ws:
+            await expect(ws, "room.state")
+            assert cluster.serving(f"/ws/room/{room}/") == [cluster.owner(room)]

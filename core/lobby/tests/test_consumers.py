@@ -12,6 +12,7 @@ from core.accounts.models import User
 from core.lobby.models import Invitation
 from core.presence import services
 from core.rooms.models import Seat
+from core.rooms.placement import LocalPlacement
 from core.rooms.runtime import runtime
 from core.tests.helpers import Sockets, collect_until, make_user, open_room, receive_until, roundtrip, send
 
@@ -78,7 +79,24 @@ async def test_create_answers_with_url_and_other_lobbies_see_the_room(ws: Socket
     assert seen[-1]["room"]["id"] == created["room"]["id"], "the private room must not be announced"
     assert private["room"]["id"] not in {m.get("room", {}).get("id") for m in seen}
     assert seen[-1]["room"]["join_url"].startswith(created["url"] + "join/")
-    assert runtime.rooms[created["room"]["id"]].options.misere is True
+    assert (await runtime.get(created["room"]["id"])).options.misere is True
+
+
+async def test_a_new_room_loads_where_its_first_socket_arrives(ws: Sockets, users: tuple[User, User]) -> None:
+    """With several processes (Redis placement) the creating process lets a new room go, lease and all, so the
+    process nginx sends its sockets to loads it; one process keeps it. Either way the first socket sees it."""
+    alice, _ = users
+    a, _ = await lobby(ws, alice)
+    await send(a, {"type": "lobby.create", "game": "tictactoe", "public": False})
+    room_id = (await receive_until(a, "lobby.created"))["room"]["id"]
+    placement = await runtime.placement()
+    alone = isinstance(placement, LocalPlacement)
+    assert (room_id in runtime.rooms) is alone
+    assert (await placement.owner(room_id) is None) is not alone
+    room = await ws.connect(f"/ws/room/{room_id}/", alice)
+    state = await receive_until(room, "room.state")
+    assert state["room"]["status"] == "waiting" and state["you"]["seated"] is True
+    assert room_id in runtime.rooms and await placement.claim(room_id) is None
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", health.healthz),
     path("readyz", health.readyz),
     path("metrics", metrics_view),
+    path("admin/monitor/", include("core.ops.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("core.accounts.urls")),
     path("room/", include("core.rooms.urls")),

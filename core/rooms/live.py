@@ -28,6 +28,7 @@ from django.urls import reverse
 
 from core.accounts.models import User
 from core.ops import metrics
+from core.ops.ticks import TickWindow
 from core.transport import closecodes, wire
 
 from . import registry, store
@@ -96,6 +97,7 @@ class LiveRoom(SeatActions, ComputerPlayers):
         self.closed = False
         self.tick_task: asyncio.Task[None] | None = None
         self.writing = 0.0  # seconds this tick spent writing frames to sockets (fanout.publish adds to it)
+        self.ticks = TickWindow()  # the last seconds of ticks, for the staff's room monitor
         self.bot_task: asyncio.Task[None] | None = None
         self.hooks = registry.hooks(game.slug)
         self.phase_clock = PhaseClock(runtime.clock, self._clock_rang)
@@ -326,14 +328,17 @@ class LiveRoom(SeatActions, ComputerPlayers):
                 if self.status != "playing" or self.closed:
                     return
                 started, self.writing = time.perf_counter(), 0.0
-                lateness.observe(max(self.runtime.clock() - deadline, 0.0))
+                late = max(self.runtime.clock() - deadline, 0.0)
+                lateness.observe(late)
                 try:
                     await self.tick_once(period)
                 except Exception:  # a bug in one tick must not stop the world: log it, count it, go on
                     log.exception("room %s: tick failed", self.id)
                     metrics.ERRORS.labels("tick").inc()
-                duration.observe(time.perf_counter() - started - self.writing)
+                spent = time.perf_counter() - started - self.writing
+                duration.observe(spent)
                 writing.observe(self.writing)
+                self.ticks.add(deadline, spent, late)
 
     async def tick_once(self, dt: float) -> None:
         """One tick of a real-time game (the caller holds the lock)."""

@@ -140,6 +140,10 @@ class Game(ABC, Generic[S]):
         """The seats whose move it is (for the page's "your turn"); empty when no one is awaited."""
         return frozenset()
 
+    def status_line(self, state: S) -> str:
+        """A short line on the state for the staff's room monitor, like a score line; none by default."""
+        return ""
+
     def describe(self, seat: int, action: Any) -> str:
         """One line for the move list, like "red: column 4"."""
         fields = ", ".join(f"{name} {value}" for name, value in msgspec.structs.asdict(action).items())

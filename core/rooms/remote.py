@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
@@ -198,8 +199,15 @@ def _user(user_id: int) -> User:
     return User.objects.get(pk=user_id)
 
 
+handlers: dict[str, Callable[[dict[str, Any]], Coroutine[Any, Any, None]]] = {}  # other types, by type (ops)
+
+
 async def receive(runtime: RoomRuntime, message: dict[str, Any]) -> None:
     """A ``room.op`` from another process: queue it for its socket's member (made on ``attach``)."""
+    handler = handlers.get(message["type"])
+    if handler is not None:  # the room monitor's staff requests: in a task, so room sockets never wait
+        runtime.spawn(handler(message), name=f"process:{message['type']}")
+        return
     channel, op = message["member"], message["op"]
     member = served.get(channel)
     if member is None:

@@ -308,5 +308,10 @@ class Arena(Game[State]):
     def outcome(self, state: State) -> Outcome | None:
         return None
 
+    def status_line(self, state: State) -> str:
+        best = sorted(state.ships.values(), key=lambda ship: -ship.score)[:3]
+        top = ", ".join(f"{ship.name} {ship.score}" for ship in best)
+        return f"{len(state.ships)} ships, {len(state.bullets)} bullets" + (f"; top: {top}" if top else "")
+
     def current_seats(self, state: State) -> frozenset[int]:
         return frozenset()

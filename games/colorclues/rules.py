@@ -390,6 +390,10 @@ class ColorClues(Game[State]):
         reason = "highest score" if len(winners) == 1 else "tied for the highest score"
         return Outcome(winners, reason, scores=dict(enumerate(state.scores)))
 
+    def status_line(self, state: State) -> str:
+        scores = " · ".join(f"{self.seat_label(seat)} {score}" for seat, score in enumerate(state.scores))
+        return f"round {min(state.round + 1, len(state.cards))} of {len(state.cards)}, {state.phase}; {scores}"
+
     def current_seats(self, state: State) -> frozenset[int]:
         if state.phase in CUE_PHASES:
             return frozenset({giver_of(state)})

@@ -6,16 +6,20 @@ Each player's lobby socket is pinned to a different process by connecting to tha
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
+import json
+import re
 import ssl
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from typing import Any
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidStatus, WebSocketException
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 from tests.clients import expect, open_socket, send
 from tests.cluster.harness import Cluster, Player, Proxy
@@ -182,3 +186,54 @@ async def test_tls_serves_through_nginx_and_plain_http_redirects(
     wss = proxy.https_url.replace("https", "wss")
     async with connect(wss + "/ws/lobby/", ssl=context, additional_headers={"Cookie": players[0].cookie}) as ws:
         assert (await expect(ws, "lobby.state"))["me"]["name"] == players[0].name
+
+
+def staff_session(url: str, username: str, password: str) -> tuple[urllib.request.OpenerDirector, str]:
+    """Log in to the admin at ``url`` as a browser would: an opener keeping the cookies, and the CSRF token."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(url + "/admin/login/", timeout=5) as response:
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.read().decode())
+    assert token is not None
+    form = {"csrfmiddlewaretoken": token[1], "username": username, "password": password, "next": "/admin/"}
+    with opener.open(url + "/admin/login/", data=urllib.parse.urlencode(form).encode(), timeout=5) as done:
+        assert urllib.parse.urlsplit(done.url).path == "/admin/", "the staff login failed"
+    return opener, next(cookie.value for cookie in jar if cookie.name == "csrftoken")
+
+
+async def test_the_monitor_on_one_process_shows_and_closes_a_room_of_the_other(
+    cluster: Cluster, players: tuple[Player, Player]
+) -> None:
+    """A room p1 owns is listed by p2's monitor, and closing it from p2 closes its socket on p1 (4410)."""
+    username, password = f"staff_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    create = f"from core.accounts.models import User; User.objects.create_superuser({username!r}, '', {password!r})"
+    await asyncio.to_thread(cluster.manage, "shell", "-c", create)
+    p1, p2 = cluster.process(1), cluster.process(2)
+    opener, csrf = await asyncio.to_thread(staff_session, p2.url, username, password)
+
+    def listed() -> dict[str, Any]:
+        with opener.open(p2.url + "/admin/monitor/rooms.json", timeout=5) as response:
+            return {room["id"]: room for room in json.loads(response.read())["rooms"]}
+
+    a, _ = await lobby(p1.ws_url, players[0])
+    async with a:
+        await send(a, type="lobby.create", game="connect4", options={}, public=False)
+        room = (await expect(a, "lobby.created"))["room"]["id"]
+    async with await open_socket(p1.ws_url, f"/ws/room/{room}/", players[0].cookie) as ws:
+        await expect(ws, "room.state")
+        assert cluster.owner(room) == 1
+        deadline = time.monotonic() + 6
+        while room not in (rooms := await asyncio.to_thread(listed)) and time.monotonic() < deadline:
+            await asyncio.sleep(0.25)
+        assert rooms[room]["process"] == "p1" and rooms[room]["players"][0]["connected"] is True
+        request = urllib.request.Request(
+            p2.url + "/admin/monitor/close/", data=urllib.parse.urlencode({"room": room}).encode(),
+            headers={"X-CSRFToken": csrf},
+        )  # fmt: skip
+        with await asyncio.to_thread(opener.open, request, timeout=10) as response:
+            assert json.loads(response.read())["message"].startswith(f"Closed room {room}: 1 socket(s)")
+        assert (await expect(ws, "error"))["message"] == "A moderator closed this room."
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4410
+    assert room not in await asyncio.to_thread(listed), "p1 publishes its rooms again after the close"

@@ -1,3 +1,3 @@
 """Socket fixtures for these tests."""
 
-from core.tests.helpers import ws  # noqa: F401
+from core.tests.helpers import users, ws  # noqa: F401

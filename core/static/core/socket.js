@@ -2,7 +2,7 @@
 
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10000;
-const FINAL_CODES = new Set([4404, 4429]);
+const FINAL_CODES = new Set([4403, 4404, 4410, 4429]);
 
 export class ParlorSocket {
   constructor(path) {

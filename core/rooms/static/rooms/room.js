@@ -152,7 +152,17 @@ for (const button of document.querySelectorAll(".copy")) {
     }
   });
 }
-socket.onStatus((state) => {
-  if (state === "closed" && latest === null) document.getElementById("status").textContent = "This room does not exist.";
+// A moderator closed the room or removed you (the admin's room monitor): say so, stop the game's own streams.
+const ENDED = { 4403: "A moderator removed you from this room.", 4410: "A moderator closed this room." };
+socket.onStatus((state, code) => {
+  if (state !== "closed") return;
+  const status = document.getElementById("status");
+  if (ENDED[code]) {
+    status.textContent = ENDED[code];
+    document.getElementById("controls").hidden = true;
+    board.stop?.();
+  } else if (latest === null) {
+    status.textContent = "This room does not exist.";
+  }
 });
 socket.connect();

@@ -13,6 +13,7 @@ const FACING_EVERY_MS = 100;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 5000;
 const TYPING = new Set(["INPUT", "TEXTAREA", "SELECT", "BUTTON"]);
+const FINAL_CODES = new Set([4403, 4410]); // a moderator removed you or closed the room: no retry
 
 document.head.append(el("link", { rel: "stylesheet", href: new URL("./arena.css", import.meta.url).href }));
 
@@ -58,7 +59,7 @@ class LaneSocket {
     this.ws = ws;
     ws.addEventListener("open", () => this.ws === ws && this.opened());
     ws.addEventListener("message", (event) => this.ws === ws && this.received(event.data));
-    ws.addEventListener("close", () => this.ws === ws && this.closed());
+    ws.addEventListener("close", (event) => this.ws === ws && this.closed(event.code));
   }
 
   opened() {
@@ -71,8 +72,12 @@ class LaneSocket {
     else this.onFrame(data);
   }
 
-  closed() {
+  closed(code) {
     this.ws = null;
+    if (FINAL_CODES.has(code)) {
+      this.onStatus("closed");
+      return;
+    }
     this.onStatus("reconnecting");
     this.timer = setTimeout(() => this.open(), this.retryMs);
     this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
@@ -306,6 +311,11 @@ export function mount(host) {
       lane.stop();
       laneStatus("closed");
       showNote("The live arena is unavailable.");
+    },
+    stop() {
+      url = null;
+      lane.stop();
+      laneStatus("closed");
     },
     update({ you }) {
       const seat = you.seat ?? null;

@@ -194,10 +194,12 @@ class Proxy:
 class Cluster:
     """``n`` server processes behind nginx, on a private Redis and one fresh PostgreSQL database."""
 
-    def __init__(self, workdir: Path, n: int = 2) -> None:
+    def __init__(self, workdir: Path, n: int = 2, env: dict[str, str] | None = None) -> None:
+        """``env`` overrides the processes' variables (e.g. a benchmark restores the production timers)."""
         for name in ("nginx", "redis-server", "openssl"):
             tool(name)
         self.workdir = workdir
+        self.overrides = dict(env or {})
         self.redis = Redis(workdir)
         self.database = f"parlor_cluster_{os.getpid()}"
         self.proxy = Proxy(workdir / "nginx")
@@ -225,6 +227,7 @@ class Cluster:
             "PARLOR_NOTIFY_POLL": "0.2",
             "PARLOR_PRESENCE_HEARTBEAT": "1",
             "PARLOR_PRESENCE_EXPIRY": "4",
+            **self.overrides,
         }
         self.manage("migrate", "--noinput")
         self.nodes = [Node(number, self.workdir, self.env, self.proxy.port) for number in range(1, n + 1)]

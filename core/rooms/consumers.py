@@ -31,12 +31,25 @@ class RoomMemberConsumer(ParlorConsumer):
 
     room: LiveRoom | RemoteRoom | None = None
     codec: Codec = STATE
+    codec_name: ClassVar[str] = ""  # a codec of ``remote.codecs`` this socket keeps, else its game's page codec
     outside_message: ClassVar[str] = "This room is not available; reload the page."
 
     def _room(self) -> LiveRoom | RemoteRoom:
         if self.room is None or self.room.closed:
             raise wire.BadMessage(self.outside_message)
         return self.room
+
+    async def enter(self, room_id: str) -> None:
+        """Attach to the room: live here, or forwarded to the process that owns it (``RoomNotFound``,
+        ``RoomElsewhere`` when its owner just died)."""
+        room = await runtime.open(room_id)
+        if isinstance(room, RemoteRoom):
+            await room.attach(self)
+            self.room = room
+        else:
+            if not self.codec_name:
+                self.codec = registry.page_codec(room.game.slug)
+            self.room = await runtime.attach(room_id, self)
 
     async def request(self, op: str, data: wire.JSON | None = None) -> None:
         """A room request of this socket: applied here if this process owns the room, else forwarded to the owner."""
@@ -87,13 +100,7 @@ class RoomConsumer(RoomMemberConsumer):
         room_id = self.scope["url_route"]["kwargs"]["room_id"]
         logs.bind(room=room_id)
         try:
-            room = await runtime.open(room_id)
-            if isinstance(room, RemoteRoom):
-                await room.attach(self)
-                self.room = room
-            else:
-                self.codec = registry.page_codec(room.game.slug)
-                self.room = await runtime.attach(room_id, self)
+            await self.enter(room_id)
         except RoomNotFound:
             self.push(wire.error("Room not found."))
             self.shut(closecodes.ROOM_NOT_FOUND)

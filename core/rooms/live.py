@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -27,7 +26,7 @@ from channels.db import database_sync_to_async
 from django.urls import reverse
 
 from core.accounts.models import User
-from core.ops import metrics
+from core.ops import logs, metrics
 from core.ops.ticks import TickWindow
 from core.transport import closecodes, wire
 
@@ -35,11 +34,12 @@ from . import registry, store
 from .bots import ComputerPlayers
 from .codecs import Codec
 from .fanout import publish
-from .log import expiry, fresh_state, replay_entry
+from .log import fresh_state, replay_entry
 from .phases import ContentSupply, PhaseClock
 from .protocol import JSON, Event, Game, IllegalAction, Outcome
 from .seating import SeatActions
 from .summary import room_summary
+from .timing import RoomTime
 
 log = logging.getLogger(__name__)
 db = database_sync_to_async
@@ -73,7 +73,7 @@ class Viewer:
     seated: bool
 
 
-class LiveRoom(SeatActions, ComputerPlayers):
+class LiveRoom(SeatActions, ComputerPlayers, RoomTime):
     """One room in memory: seats, the current match's state, and the sockets watching it."""
 
     def __init__(self, record: store.RoomRecord, game: Game[Any], runtime: RoomRuntime) -> None:
@@ -156,7 +156,8 @@ class LiveRoom(SeatActions, ComputerPlayers):
             self.content.start()
             return
         if self.game.tick_hz and self.tick_task is None:
-            self.tick_task = asyncio.create_task(self._tick_loop(), name=f"room:{self.id}:tick")
+            context = logs.task_context(room=self.id)  # not the ids of the socket that happened to load the room
+            self.tick_task = asyncio.create_task(self._tick_loop(), name=f"room:{self.id}:tick", context=context)
         self._arm_clock()
         self._schedule_bot()
 
@@ -307,63 +308,6 @@ class LiveRoom(SeatActions, ComputerPlayers):
             return
         self.seq += 1
         await self._after(events)
-
-    # Time.
-
-    async def _tick_loop(self) -> None:
-        """Fixed-step ticks at ``tick_hz``; a late loop skips ahead rather than bursting."""
-        assert self.game.tick_hz
-        period = 1 / self.game.tick_hz
-        duration = metrics.TICK_SECONDS.labels(self.game.slug, self.id)
-        lateness = metrics.TICK_LATENESS.labels(self.game.slug, self.id)
-        writing = metrics.TICK_WRITES.labels(self.game.slug, self.id)
-        deadline = self.runtime.clock()
-        while True:
-            deadline += period
-            delay = deadline - self.runtime.clock()
-            if delay < -5 * period:
-                deadline = self.runtime.clock()
-            await asyncio.sleep(max(delay, 0))
-            async with self.lock:
-                if self.status != "playing" or self.closed:
-                    return
-                started, self.writing = time.perf_counter(), 0.0
-                late = max(self.runtime.clock() - deadline, 0.0)
-                lateness.observe(late)
-                try:
-                    await self.tick_once(period)
-                except Exception:  # a bug in one tick must not stop the world: log it, count it, go on
-                    log.exception("room %s: tick failed", self.id)
-                    metrics.ERRORS.labels("tick").inc()
-                spent = time.perf_counter() - started - self.writing
-                duration.observe(spent)
-                writing.observe(self.writing)
-                self.ticks.add(deadline, spent, late)
-
-    async def tick_once(self, dt: float) -> None:
-        """One tick of a real-time game (the caller holds the lock)."""
-        await self._after(self.game.tick(self.state, dt), tick=True)
-
-    def _arm_clock(self) -> None:
-        """Follow the game's phase clock: a new key starts a countdown; none stops it."""
-        playing = self.status == "playing" and not self.closed
-        self.phase_clock.follow(self.game.timer(self.state) if playing else None)
-
-    def _clock_rang(self, key: int) -> None:
-        self.runtime.spawn(self.expire(key), name=f"room:{self.id}:expire")
-
-    async def expire(self, key: int) -> None:
-        """Phase clock ``key`` ran out: the game skips what was missing; stored, then published."""
-        async with self.lock:
-            if self.closed or self.status != "playing" or self.phase_clock.key != key:
-                return
-            self.phase_clock.handle = None
-            events = self.game.expire(self.state, key)
-            await self._commit(0, expiry(key), events)
-
-    def clock(self) -> JSON | None:
-        """The running phase clock for pages: seconds left and its length."""
-        return self.phase_clock.as_json()
 
     # Telling the world.
 

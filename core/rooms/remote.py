@@ -83,7 +83,7 @@ class RemoteRoom:
     async def attach(self, socket: Any) -> None:
         """Forward the attach; the owner confirms it with ``room.attached``, or the socket reconnects."""
         self.sockets.add(socket)
-        await self.forward(socket, "attach")
+        await self.forward(socket, "attach", {"codec": socket.codec_name} if socket.codec_name else None)
         asyncio.get_running_loop().call_later(ANSWER_SECONDS, self._check_answered, socket)
 
     def confirm(self, socket: Any) -> None:
@@ -191,6 +191,7 @@ class RemoteMember:
         self.tasks[0].cancel()
 
 
+codecs: dict[str, Codec] = {}  # codecs a socket may name instead of its game's page codec (a seed's protocol)
 served: dict[str, RemoteMember] = {}  # the other processes' sockets in this process's rooms, by channel
 
 
@@ -220,7 +221,8 @@ async def receive(runtime: RoomRuntime, message: dict[str, Any]) -> None:
         except Exception:
             room = None
         user = await _user(message["user"])
-        codec = registry.page_codec(room.game.slug) if isinstance(room, LiveRoom) else STATE
+        named = codecs.get(str(message["data"].get("codec", "")))
+        codec = named or (registry.page_codec(room.game.slug) if isinstance(room, LiveRoom) else STATE)
         member = served[channel] = RemoteMember(channel, message["process"], user, codec)
         if isinstance(room, LiveRoom):
             member.room = room

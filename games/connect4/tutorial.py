@@ -21,11 +21,12 @@ import msgspec
 from channels.db import database_sync_to_async
 
 from core.lobby.services import room_open
+from core.rooms import remote
 from core.rooms.codecs import Codec
 from core.rooms.consumers import RoomMemberConsumer
 from core.rooms.models import Room
 from core.rooms.protocol import Event
-from core.rooms.runtime import LiveRoom, RoomNotFound, runtime
+from core.rooms.runtime import LiveRoom, RoomElsewhere, RoomNotFound, runtime
 from core.transport import wire
 
 from .rules import PLAYERS, ConnectFour
@@ -99,6 +100,7 @@ class TutorialConsumer(RoomMemberConsumer):
     }
     notifications = False
     codec: Codec = TutorialCodec()
+    codec_name = "connect4.tutorial"  # its sockets forwarded to another process keep this protocol
     outside_message = 'Send {"type": "init"} first.'
 
     async def on_init(self, message: Init) -> None:
@@ -112,12 +114,17 @@ class TutorialConsumer(RoomMemberConsumer):
             if room_id is None:
                 raise wire.BadMessage(GAME_NOT_FOUND)
             try:
-                self.room = await runtime.attach(room_id, self)
+                await self.enter(room_id)
             except RoomNotFound:
                 raise wire.BadMessage(GAME_NOT_FOUND) from None
+            except RoomElsewhere:
+                raise wire.BadMessage("This game is moving to another server; try again in a few seconds.") from None
             if message.join:
-                await self.room.sit(self.user, message.join)
+                await self.request("sit", {"key": message.join})
             return
         room = await room_open(user=self.user, game=ConnectFour.slug, options={}, public=False)
         self.room = await runtime.attach(room.id, self)
         self.send_json({"type": "init", "join": room.join_key, "watch": room.id})
+
+
+remote.codecs[TutorialConsumer.codec_name] = TutorialConsumer.codec

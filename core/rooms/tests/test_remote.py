@@ -19,6 +19,7 @@ class FakeSocket:
     def __init__(self, name: str) -> None:
         self.channel_name = f"specific.test!{name}"
         self.user = SimpleNamespace(pk=1)
+        self.codec_name = ""
         self.codes: list[int] = []
 
     def shut(self, code: int) -> None:

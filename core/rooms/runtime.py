@@ -154,9 +154,10 @@ class RoomRuntime:
         """Unload a new room nobody has joined yet and free its lease, so that it loads where its sockets arrive.
 
         nginx hashes room sockets by room id, seldom to the process that created the room (its lobby socket's),
-        which would otherwise forward every request of the room's game. One process alone keeps it."""
+        which would otherwise forward every request of the room's game. One process alone keeps it, and so does
+        a room making its next match's content (AI prompts: asked for once, kept in memory until the match)."""
         placement = await self.placement()
-        if isinstance(placement, LocalPlacement):
+        if isinstance(placement, LocalPlacement) or room.content.task is not None:
             return
         async with room.lock:
             if room.members or room.closed:

@@ -53,12 +53,24 @@ def ensure_started() -> None:
         _tasks[name] = loop.create_task(_run(name, interval, job), name=f"parlor:{name}")
 
 
+STOP_SECONDS = 5.0
+
+
 async def stop() -> None:
-    """Cancel the jobs and wait for them (lifespan shutdown, test teardown)."""
+    """Cancel the jobs and wait for them, at most ``STOP_SECONDS`` (lifespan shutdown, test teardown).
+
+    A job that does not end by then (a library that swallowed its cancellation) is logged with its stack
+    and left behind, so that a shutdown stays bounded."""
     global _loop
     tasks = list(_tasks.values())
     _tasks.clear()
     _loop = None
     for task in tasks:
         task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=STOP_SECONDS)
+    for task in pending:
+        stack = "".join(f"  {frame.f_code.co_filename}:{frame.f_lineno}\n" for frame in task.get_stack())
+        name = task.get_name()
+        log.error("background job %s did not stop within %.0f s; left behind at:\n%s", name, STOP_SECONDS, stack)

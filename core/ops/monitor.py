@@ -8,7 +8,6 @@ any process then lists the whole site. Without Redis, the one process lists its 
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import Counter
 from typing import Any
@@ -20,6 +19,7 @@ from redis.asyncio import Redis
 from core import background
 from core.rooms.live import LiveRoom
 from core.rooms.runtime import runtime
+from core.transport import redis_clients
 
 JSON = dict[str, Any]
 INTERVAL = 2.0
@@ -113,16 +113,8 @@ def local_reports() -> list[JSON]:
 class Board:
     """The site's summaries in Redis: one key per process, ``<prefix>:monitor:<process>``, with a time to live."""
 
-    def __init__(self) -> None:
-        self._clients: dict[tuple[asyncio.AbstractEventLoop, str], Redis] = {}
-
     def _redis(self) -> Redis:
-        """A client for the running loop (redis.asyncio connections belong to one loop)."""
-        key = (asyncio.get_running_loop(), settings.REDIS_URL)
-        client = self._clients.get(key)
-        if client is None:
-            client = self._clients[key] = Redis.from_url(key[1], socket_timeout=2, socket_connect_timeout=2)
-        return client
+        return redis_clients.for_loop(settings.REDIS_URL)
 
     def _key(self, process: str) -> str:
         return f"{settings.REDIS_PREFIX}:monitor:{process}"

@@ -8,12 +8,13 @@ in-memory layer) this process owns every room.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from core.transport import redis_clients
 
 log = logging.getLogger(__name__)
 
@@ -104,15 +105,9 @@ class RedisPlacement:
         self.url, self.prefix, self.name = url, prefix, f"{name}@" if name else ""
         self.me = self.name + channel
         self.ms = str(int(LEASE_SECONDS * 1000))
-        self._clients: dict[asyncio.AbstractEventLoop, Redis] = {}
 
     def _redis(self) -> Redis:
-        """A client for the running loop (redis.asyncio connections belong to one loop)."""
-        loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            client = self._clients[loop] = Redis.from_url(self.url, socket_timeout=2, socket_connect_timeout=2)
-        return client
+        return redis_clients.for_loop(self.url)
 
     def _key(self, room_id: str) -> str:
         return f"{self.prefix}:owner:{room_id}"

@@ -156,14 +156,8 @@ class RoomRuntime:
         nginx hashes room sockets by room id, seldom to the process that created the room (its lobby socket's),
         which would otherwise forward every request of the room's game. One process alone keeps it, and so does
         a room making its next match's content (AI prompts: asked for once, kept in memory until the match)."""
-        placement = await self.placement()
-        if isinstance(placement, LocalPlacement) or room.content.task is not None:
-            return
-        async with room.lock:
-            if room.members or room.closed:
-                return
-            room.unload()
-            await placement.release(room.id)
+        if not isinstance(await self.placement(), LocalPlacement) and room.content.task is None:
+            await self._unload_if_empty(room)
 
     async def announce(self, summary: wire.JSON) -> None:
         """Tell listeners (the lobby) that a room changed."""
@@ -176,10 +170,15 @@ class RoomRuntime:
         for room in list(self.rooms.values()):
             if room.members or room.bot_task is not None or self.clock() - room.empty_since < idle_after:
                 continue
-            async with room.lock:
-                if not room.members:
-                    room.unload()
-                    await (await self.placement()).release(room.id)
+            await self._unload_if_empty(room)
+
+    async def _unload_if_empty(self, room: LiveRoom) -> None:
+        """Unload ``room`` and give up its lease, unless a socket came in meanwhile (checked under its lock)."""
+        async with room.lock:
+            if room.members or room.closed:
+                return
+            room.unload()
+            await (await self.placement()).release(room.id)
 
     async def keep_placement(self) -> None:
         """Every second: say this process lives, keep its leases (a lost one drops its room), follow the owners

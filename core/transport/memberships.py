@@ -13,16 +13,16 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from django.conf import settings
-from redis.asyncio import Redis
 
 from core import background
+
+from . import redis_clients
 
 log = logging.getLogger(__name__)
 
 MARK_SECONDS = 3.0
 Rejoin = Callable[[], Awaitable[object]]
 _rejoins: list[Rejoin] = []
-_clients: dict[asyncio.AbstractEventLoop, Redis] = {}
 _marked: set[asyncio.AbstractEventLoop] = set()  # loops whose mark was set once (the first check rejoins nothing)
 
 
@@ -32,19 +32,11 @@ def on_forgotten(rejoin: Rejoin) -> Rejoin:
     return rejoin
 
 
-def _redis() -> Redis:
-    loop = asyncio.get_running_loop()
-    client = _clients.get(loop)
-    if client is None:
-        client = _clients[loop] = Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
-    return client
-
-
 async def forgotten() -> bool:
     """Set this process's mark; whether it was missing although set before in this loop."""
     loop = asyncio.get_running_loop()
     key = f"{settings.REDIS_PREFIX}:mark:{background.SERVER_ID}"
-    previous = await _redis().set(key, b"1", px=int(MARK_SECONDS * 1000), get=True)
+    previous = await redis_clients.for_loop(settings.REDIS_URL).set(key, b"1", px=int(MARK_SECONDS * 1000), get=True)
     first = loop not in _marked
     _marked.add(loop)
     return previous is None and not first

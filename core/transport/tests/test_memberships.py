@@ -10,7 +10,7 @@ from django.test import override_settings
 from redis.asyncio import Redis
 
 from core import background
-from core.transport import memberships
+from core.transport import memberships, redis_clients
 
 REDIS = "redis://127.0.0.1:6379/3"  # the machine's Redis (.ci/run starts it), whatever the pass
 
@@ -25,7 +25,7 @@ def rejoined(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     monkeypatch.setattr(memberships, "_rejoins", [rejoin])
     monkeypatch.setattr(memberships, "_marked", set())
-    monkeypatch.setattr(memberships, "_clients", {})
+    monkeypatch.setattr(redis_clients, "_clients", {})
     with override_settings(REDIS_URL=REDIS, REDIS_PREFIX=f"parlor-marks-{uuid.uuid4().hex[:8]}"):
         yield calls
 
@@ -64,4 +64,4 @@ async def test_without_redis_there_is_nothing_to_watch(rejoined: list[str]) -> N
     with override_settings(REDIS_URL=""):
         await memberships.keep()
         await memberships.keep()
-    assert rejoined == [] and memberships._clients == {}
+    assert rejoined == [] and redis_clients._clients == {}

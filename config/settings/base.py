@@ -92,6 +92,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # One pool per process (psycopg_pool, built into Django 5.1+). Under ASGI each page view runs in a thread of
+    # its own, and a persistent connection stayed with its dead thread until a full GC: one burst of 150 page
+    # loads left PostgreSQL's 100 slots full and every later page failed. Closing a pooled connection returns it.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "16")),
+        "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the page views read while the room runtime writes; the timeout rides out short locks.
     # synchronous=NORMAL under WAL: a commit survives a process crash (kill -9);

@@ -48,6 +48,11 @@ def postgres_url() -> str:
     return POSTGRES
 
 
+def admin_url() -> str:
+    """The same server's ``postgres`` database, for creating, dropping and watching the cluster's own."""
+    return postgres_url().rsplit("/", 1)[0] + "/postgres"
+
+
 def wait_port(port: int, process: subprocess.Popen[bytes], log: Path, seconds: float = 10) -> None:
     """Wait until something accepts TCP connections on 127.0.0.1:port; fail with the log if the process exits."""
     deadline = time.monotonic() + seconds
@@ -322,8 +327,7 @@ class Cluster:
             if proxy is not None:
                 proxy.stop()
         end(self.redis.process)
-        admin = postgres_url().rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin, autocommit=True) as conn:
+        with psycopg.connect(admin_url(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 
 

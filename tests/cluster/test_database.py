@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
-from tests.cluster.harness import Cluster, postgres_url
+from tests.cluster.harness import Cluster, admin_url
 
 pytestmark = pytest.mark.server
 
@@ -29,8 +29,7 @@ def _status(url: str) -> int | str:
 
 def _connections(database: str) -> int:
     """Open server connections to ``database`` right now."""
-    admin = postgres_url().rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
         row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (database,)).fetchone()
     assert row is not None
     return int(row[0])

@@ -93,8 +93,11 @@ def _block(head: str, lines: Sequence[str]) -> list[str]:
     return [f"{head} {{", *(f"    {line}" if line else "" for line in lines), "}"]
 
 
+FAIL_TIMEOUT = 2  # seconds nginx sends nothing to a process after one failed attempt to reach it
+
+
 def _upstreams(processes: Sequence[Process]) -> list[str]:
-    servers = [f"server {process.address} max_fails=1 fail_timeout=2s;" for process in processes]
+    servers = [f"server {process.address} max_fails=1 fail_timeout={FAIL_TIMEOUT}s;" for process in processes]
     return [
         "# Every socket of a room goes to one process. Consistent hashing: while a process is down,",
         "# each of its rooms moves to the next process on the ring, all of the room's sockets together.",

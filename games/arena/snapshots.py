@@ -34,16 +34,20 @@ HEADER = struct.Struct("<BBIHI")  # kind, flags (bit0 keyframe), tick, your seat
 SHIP = struct.Struct("<HHHBbbB")  # seat, x, y, facing, vx, vy, flags
 BULLET = struct.Struct("<HH")
 COUNT = struct.Struct("<H")
+_header, _ship = HEADER.pack, SHIP.pack
+_TURNS = 256 / math.tau  # facing steps per radian
 Record = tuple[int, int, int, int, int, int, int]  # a ship quantised, in SHIP's field order
 _json = msgspec.json.Encoder()
 
 
 def quantise(ship: Ship) -> Record:
-    """A live ship as integers: position × SCALE, facing in 1/256 turns, velocity × SCALE (clamped to an i8)."""
-    facing = round(ship.facing * 256 / math.tau) & 255
-    vx = max(-127, min(127, round(ship.dx * SCALE)))
-    vy = max(-127, min(127, round(ship.dy * SCALE)))
-    return ship.seat, int(ship.x * SCALE) % SPAN, int(ship.y * SCALE) % SPAN, facing, vx, vy, int(ship.thrusting)
+    """A live ship as integers: position × SCALE, facing in 1/256 turns, velocity × SCALE.
+
+    The rules cap the speed at MAX_SPEED units per tick, so a velocity always fits an i8 (checked in the tests)."""
+    return (
+        ship.seat, int(ship.x * SCALE) % SPAN, int(ship.y * SCALE) % SPAN, round(ship.facing * _TURNS) & 255,
+        round(ship.dx * SCALE), round(ship.dy * SCALE), int(ship.thrusting),
+    )  # fmt: skip
 
 
 def cell_of(x: int, y: int) -> int:
@@ -61,37 +65,42 @@ AROUND = [_around(cell) for cell in range(AOI_GRID * AOI_GRID)]  # each cell's a
 AREAS = [frozenset(cells) for cells in AROUND]
 CENTRE = cell_of(HALF, HALF)  # where a viewer without a live ship looks
 DROPS = [bytes((cell, DROP)) for cell in range(AOI_GRID * AOI_GRID)]
-_DELTA_FORMATS: dict[int, struct.Struct] = {}
 
 
 def _delta_format(mask: int) -> struct.Struct:
-    """The DELTA_SHIP layout for one mask (built once per mask)."""
-    found = _DELTA_FORMATS.get(mask)
-    if found is None:
-        parts = ["<HB", "bb" if mask & MOVED else "", "HH" if mask & JUMPED else ""]
-        parts += ["B" if mask & TURNED else "", "bb" if mask & ACCELERATED else "", "B" if mask & FLAGGED else ""]
-        found = _DELTA_FORMATS[mask] = struct.Struct("".join(parts))
-    return found
+    """The DELTA_SHIP layout for one mask."""
+    parts = ["<HB", "bb" if mask & MOVED else "", "HH" if mask & JUMPED else ""]
+    parts += ["B" if mask & TURNED else "", "bb" if mask & ACCELERATED else "", "B" if mask & FLAGGED else ""]
+    return struct.Struct("".join(parts))
+
+
+_DELTA_PACK = [_delta_format(mask).pack for mask in range(FLAGGED * 2)]  # by mask, built once
 
 
 def delta_ship(old: Record, new: Record) -> bytes:
     """What changed in one ship since the last tick (``old != new``), in the fewest bytes."""
     seat, x, y, facing, vx, vy, flags = new
+    _, was_x, was_y, was_facing, was_vx, was_vy, was_flags = old
     mask, values = 0, [seat, 0]
-    if x != old[1] or y != old[2]:
-        dx, dy = (x - old[1] + HALF) % SPAN - HALF, (y - old[2] + HALF) % SPAN - HALF
+    if x != was_x or y != was_y:
+        dx, dy = (x - was_x + HALF) % SPAN - HALF, (y - was_y + HALF) % SPAN - HALF
         if -128 <= dx <= 127 and -128 <= dy <= 127:
-            mask, values = mask | MOVED, [*values, dx, dy]
+            mask = MOVED
+            values += (dx, dy)
         else:
-            mask, values = mask | JUMPED, [*values, x, y]
-    if facing != old[3]:
-        mask, values = mask | TURNED, [*values, facing]
-    if vx != old[4] or vy != old[5]:
-        mask, values = mask | ACCELERATED, [*values, vx, vy]
-    if flags != old[6]:
-        mask, values = mask | FLAGGED, [*values, flags]
+            mask = JUMPED
+            values += (x, y)
+    if facing != was_facing:
+        mask |= TURNED
+        values.append(facing)
+    if vx != was_vx or vy != was_vy:
+        mask |= ACCELERATED
+        values += (vx, vy)
+    if flags != was_flags:
+        mask |= FLAGGED
+        values.append(flags)
     values[1] = mask
-    return _delta_format(mask).pack(*values)
+    return _DELTA_PACK[mask](*values)
 
 
 @dataclass
@@ -120,6 +129,7 @@ class Snapshot:
         self._keys: list[bytes | None] = [None] * len(cells)
         self._deltas: list[bytes | None] = [None] * len(cells)
         self._views: dict[tuple[int, bool], bytes] = {}  # (centre, keyframe) -> the blocks of its whole area
+        self._tails: dict[int, tuple[bytes, int]] = {}  # centre << 2 | keyframe << 1 | fresh -> (tail, roster length)
 
     def key(self, cell: int) -> bytes:
         """The KEY block of ``cell``: its ships and bullets (nothing for an empty cell)."""
@@ -139,13 +149,15 @@ class Snapshot:
         block = self._deltas[cell]
         if block is None:
             now, before = self.cells[cell], self.previous[cell]
-            gone = [seat for seat in before if seat not in now]
-            new = [SHIP.pack(*record) for seat, record in now.items() if seat not in before]
-            changed = [
-                delta_ship(before[seat], record)
-                for seat, record in now.items()
-                if seat in before and before[seat] != record
-            ]
+            new, changed, was = [], [], before.get
+            for seat, record in now.items():
+                old = was(seat)
+                if old is None:
+                    new.append(_ship(*record))
+                elif old != record:
+                    changed.append(delta_ship(old, record))
+            stayed = len(now) - len(new)  # all of ``before`` is still here unless fewer stayed
+            gone = [seat for seat in before if seat not in now] if stayed < len(before) else []
             if not (gone or new or changed or self.shot[cell] or self.shot_before[cell]):
                 self._deltas[cell] = b""
                 return b""
@@ -177,22 +189,33 @@ class Snapshot:
             body = self._views[centre, keyframe] = b"".join([blocks(cell) for cell in AROUND[centre]])
         return body
 
-    def frame(self, sight: Sight, seat: int | None) -> bytes:
-        """The message for one viewer, from shared blocks; ``sight`` records it as sent."""
-        centre = self.ship_cells.get(seat, CENTRE) if seat is not None else CENTRE
-        fresh = sight.tick == self.tick - 1
-        keyframe = not fresh or (self.tick + sight.phase) % KEY_EVERY == 0
+    def _tail(self, key: int) -> tuple[bytes, int]:
+        """What follows the header for viewers that stay around one centre: the roster, then the blocks."""
+        centre, keyframe, fresh = key >> 2, bool(key & 2), bool(key & 1)
         roster = self.roster_delta if fresh else self.full_roster()
-        header = HEADER.pack(SNAPSHOT, keyframe, self.tick & 0xFFFFFFFF, NO_SEAT if seat is None else seat, len(roster))
+        tail = self._tails[key] = roster + self.view(centre, keyframe), len(roster)
+        return tail
+
+    def frame(self, sight: Sight, seat: int | None) -> bytes:
+        """The message for one viewer, from shared blocks; ``sight`` records it as sent.
+
+        This runs for every viewer every tick, so the common case (same centre as last tick) is one
+        cached tail after a packed header."""
+        tick = self.tick
+        centre = CENTRE if seat is None else self.ship_cells.get(seat, CENTRE)
+        fresh = sight.tick == tick - 1
+        keyframe = not fresh or (tick + sight.phase) % KEY_EVERY == 0
         if keyframe or sight.centre == centre:
-            parts = [header, roster, self.view(centre, keyframe)]
+            key = centre << 2 | keyframe << 1 | fresh
+            tail, length = self._tails.get(key) or self._tail(key)
         else:  # moved to another cell: deltas where it already looked, keys where it now looks, drops elsewhere
             was, now = AREAS[sight.centre], AREAS[centre]
-            parts = [header, roster]
+            parts = [self.roster_delta]
             parts += [self.delta(cell) if cell in was else self.key(cell) for cell in AROUND[centre]]
             parts += [DROPS[cell] for cell in AROUND[sight.centre] if cell not in now]
-        sight.tick, sight.centre = self.tick, centre
-        return b"".join(parts)
+            tail, length = b"".join(parts), len(self.roster_delta)
+        sight.tick, sight.centre = tick, centre
+        return _header(SNAPSHOT, keyframe, tick & 0xFFFFFFFF, NO_SEAT if seat is None else seat, length) + tail
 
 
 @dataclass
@@ -208,21 +231,24 @@ class Encoder:
             return self.last
         cells: list[dict[int, Record]] = [{} for _ in range(AOI_GRID * AOI_GRID)]
         snap = Snapshot(state.tick, cells, self.last)
-        roster: dict[int, list[Any]] = {}
-        for ship in state.ships.values():
-            roster[ship.seat] = [ship.name, ship.color, ship.score]
+        ship_cells, roster, changed = snap.ship_cells, self.roster, {}
+        for seat, ship in state.ships.items():
+            entry = roster.get(seat)
+            if entry is None or entry[2] != ship.score or entry[0] != ship.name:
+                entry = roster[seat] = changed[seat] = [ship.name, ship.color, ship.score]
             if ship.alive:
                 record = quantise(ship)
-                cell = cell_of(record[1], record[2])
-                cells[cell][ship.seat] = record
-                snap.ship_cells[ship.seat] = cell
+                cell = record[1] // CELL_Q + record[2] // CELL_Q * AOI_GRID
+                cells[cell][seat] = record
+                ship_cells[seat] = cell
+        gone = [seat for seat in roster if seat not in state.ships] if len(roster) > len(state.ships) else []
+        for seat in gone:
+            del roster[seat]
         snap.bullets, snap.shot = _bullet_blocks(state)
-        changed = {seat: entry for seat, entry in roster.items() if self.roster.get(seat) != entry}
-        gone = [seat for seat in self.roster if seat not in roster]
         if changed or gone or hits:
             snap.roster_delta = _json.encode({"full": False, "ships": changed, "gone": gone, "hits": hits})
-        snap.roster = roster
-        self.roster, self.last = roster, snap
+        snap.roster = roster  # kept up to date in place: a snapshot's full roster is only read during its own tick
+        self.last = snap
         return snap
 
 

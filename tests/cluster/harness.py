@@ -25,7 +25,7 @@ from unittest import mock
 import psycopg
 from redis import Redis as SyncRedis
 
-from core.ops.nginx import Process, Tls, render_main
+from core.ops.nginx import FAIL_TIMEOUT, Process, Tls, render_main
 from tests.server import ROOT, free_port, fresh_database_url, uvicorn_command, wait_healthy
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -307,12 +307,19 @@ class Cluster:
         return self.tls
 
     def heal(self) -> None:
-        """Start whatever a test stopped (Redis, processes), so the next test finds the whole cluster."""
+        """Start whatever a test stopped (Redis, processes), so the next test finds the whole cluster.
+
+        nginx skips a process for FAIL_TIMEOUT after failing to reach it, sending its rooms' sockets to the
+        other one: so a restart is followed by that wait, and the next test finds every room on its own process."""
         if self.redis.process is None or self.redis.process.poll() is not None:
             self.redis.start()
+        restarted = False
         for number, node in enumerate(self.nodes, start=1):
             if not node.running:
                 self.start(number)
+                restarted = True
+        if restarted:
+            time.sleep(FAIL_TIMEOUT + 0.5)
 
     def logs(self, tail: int = 3000) -> str:
         """The end of every log, for a failing test's report."""

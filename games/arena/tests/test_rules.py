@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-import statistics
-import time
 from typing import Any
 
 import pytest
@@ -17,8 +15,10 @@ from core.transport import wire
 from games.arena.rules import (
     BULLET_SPEED,
     BULLET_TTL,
+    CELL,
     COLORS,
     FIRE_COOLDOWN,
+    GRID,
     MAX_SPEED,
     RESPAWN_AFTER,
     SHIP_RADIUS,
@@ -34,7 +34,7 @@ from games.arena.rules import (
     Ship,
     State,
     normalise,
-    ship_grid,
+    place_in,
     struck,
 )
 
@@ -390,7 +390,10 @@ def test_the_spatial_hash_finds_exactly_what_brute_force_finds(seed: int, ships:
     state = new()
     for seat in range(ships):
         place(state, seat, rng.uniform(0, WORLD), rng.uniform(0, WORLD), alive=rng.random() < 0.9)
-    grid = ship_grid(state.ships)
+    grid: dict[int, list[Any]] = {}
+    for ship in state.ships.values():
+        if ship.alive:
+            place_in(grid, ship)
     for _ in range(50):
         bullet = Bullet(rng.randrange(ships), rng.uniform(0, WORLD), rng.uniform(0, WORLD), 0.0, 0.0, 1.0)
         near = [
@@ -486,27 +489,29 @@ def test_bad_facing_messages_are_refused_at_the_edge(message: dict[str, Any]) ->
 # Cost.
 
 
-def test_tick_with_2000_ships_is_cheap() -> None:
-    """2,000 ships (a third thrusting) and 1,000 bullets: about 2 ms a tick; the best of 30 must beat 10 ms.
-
-    The best, not the median, is asserted so that a busy machine cannot fail the test.
-    """
+def test_a_bullet_looks_only_at_the_ships_of_the_cells_around_it() -> None:
+    """What keeps a big world's tick cheap (benchmarks/arena_tick.py times it): a bullet reads at most 2×2 cells
+    of the spatial hash, the ones its hit circle overlaps, whatever the number of ships."""
     rng = random.Random(1)
     state = new()
     for seat in range(2000):
-        place(state, seat, rng.uniform(0, WORLD), rng.uniform(0, WORLD), facing=rng.uniform(-3, 3))
-        state.ships[seat].thrusting = seat % 3 == 0
-    timings = []
-    for _ in range(30):
-        while len(state.bullets) < 1000:
-            angle = rng.uniform(-math.pi, math.pi)
-            state.bullets.append(
-                Bullet(rng.randrange(2000), rng.uniform(0, WORLD), rng.uniform(0, WORLD),
-                       BULLET_SPEED * math.cos(angle), BULLET_SPEED * math.sin(angle), BULLET_TTL)
-            )  # fmt: skip
-        start = time.perf_counter()
-        GAME.tick(state, DT)
-        timings.append(time.perf_counter() - start)
-    median = statistics.median(timings)
-    print(f"arena tick, 2000 ships + 1000 bullets: median {median * 1000:.2f} ms, best {min(timings) * 1000:.2f} ms")
-    assert min(timings) < 0.010
+        place(state, seat, rng.uniform(0, WORLD), rng.uniform(0, WORLD))
+    read: list[int] = []
+
+    class Grid(dict[int, list[Any]]):
+        def get(self, key: int, default: Any = None) -> Any:
+            read.append(key)
+            return super().get(key, default)
+
+    grid = Grid()
+    for ship in state.ships.values():
+        place_in(grid, ship)
+    for _ in range(200):
+        read.clear()
+        bullet = Bullet(0, rng.uniform(0, WORLD), rng.uniform(0, WORLD), 0.0, 0.0, 1.0)
+        struck(bullet, grid)
+        assert 1 <= len(set(read)) <= 4
+        for key in read:
+            cx, cy = key % GRID, key // GRID
+            assert torus_gap((cx + 0.5) * CELL, bullet.x) <= CELL / 2 + SHIP_RADIUS
+            assert torus_gap((cy + 0.5) * CELL, bullet.y) <= CELL / 2 + SHIP_RADIUS

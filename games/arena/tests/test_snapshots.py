@@ -13,7 +13,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from games.arena.rules import Arena, Facing, Fire, MouseDown, MouseUp, State
+from games.arena.rules import MAX_SPEED, Arena, Facing, Fire, MouseDown, MouseUp, Ship, State
 from games.arena.snapshots import AOI_CELL, AROUND, KEY_EVERY, RADIUS, SCALE, SPAN, Encoder, Sight, quantise
 
 GAME = Arena()
@@ -196,3 +196,12 @@ def test_the_area_of_interest_covers_the_camera() -> None:
     """Whatever cell a ship is in, its area reaches RADIUS whole cells on every side (the page shows ±250 units)."""
     assert RADIUS * AOI_CELL >= 250
     assert all(len(area) == (2 * RADIUS + 1) ** 2 for area in AROUND)
+
+
+def test_any_velocity_the_rules_allow_fits_a_quantised_byte() -> None:
+    """quantise does not clamp velocities: the speed cap keeps them within an i8 (a change there must show here)."""
+    assert MAX_SPEED * SCALE <= 127
+    ship = Ship(seat=0, name="a", color="#fff", x=999.99, y=0.0, facing=-math.pi, dx=-MAX_SPEED, dy=MAX_SPEED)
+    record = quantise(ship)
+    assert record[3:6] == (128, -round(MAX_SPEED * SCALE), round(MAX_SPEED * SCALE))
+    struct.pack("<HHHBbbB", *record)  # the SHIP layout takes it

@@ -93,6 +93,9 @@ class LiveRoom(SeatActions, ComputerPlayers, RoomTime):
         self.rematch: set[int] = set()
         self.away_since: dict[int, float] = {}
         self.present: set[int] = set()
+        self.unseating: dict[int, asyncio.Task[None]] = {}  # departed drop-in players: the write removing their seat
+        self._leaving: set[int] | None = None  # departures not written yet, while a removal runs
+        self._removal: asyncio.Task[None] | None = None
         self.lock = asyncio.Lock()
         self.closed = False
         self.tick_task: asyncio.Task[None] | None = None
@@ -237,8 +240,8 @@ class LiveRoom(SeatActions, ComputerPlayers, RoomTime):
             if self.game.drop_in and gone and uid in self.present and self.match is not None:
                 self.present.discard(uid)
                 events = self.game.leave(self.state, self.match.players.index(uid))
-                await db(store.seat_remove)(room_id=self.id, user_id=uid)
                 self.seats = [seat for seat in self.seats if seat.user_id != uid]
+                self._unseat(uid)
             elif self.status == "playing" and uid in self.player_ids() and gone:
                 self.away_since[uid] = self.runtime.clock()
             if not self.members:

@@ -92,11 +92,12 @@ class RoomRuntime:
         """Seconds every opponent must have been gone before a player may claim the win."""
         return float(settings.PARLOR["CLAIM_AFTER"])
 
-    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         """Run ``work`` in the background, keeping a reference until it ends."""
         task = asyncio.create_task(work, name=name)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        return task
 
     async def get(self, room_id: str) -> LiveRoom:
         """The live room, rebuilt from storage if this process does not hold it yet (``RoomElsewhere`` if another

@@ -7,6 +7,7 @@ takes the room's lock, so seat changes never interleave with actions or ticks.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from .runtime import RoomRuntime
 
 db = database_sync_to_async
+log = logging.getLogger(__name__)
 
 
 class SeatActions:
@@ -37,6 +39,9 @@ class SeatActions:
         match: store.MatchRecord | None
         rematch: set[int]
         away_since: dict[int, float]
+        unseating: dict[int, asyncio.Task[None]]
+        _leaving: set[int] | None
+        _removal: asyncio.Task[None] | None
 
         def ordered_seats(self) -> list[store.SeatRecord]: ...
 
@@ -62,6 +67,9 @@ class SeatActions:
                 raise IllegalAction("This room is private: you need its join link to take a seat.")
             if len(self.seats) >= self.game.max_players:
                 raise IllegalAction("This room is full; you can watch it.")
+            leaving = self.unseating.get(user.pk)
+            if leaving is not None:  # back before the seat they left is gone from storage: let it go first
+                await asyncio.wait([leaving])
             taken = {seat.index for seat in self.seats}
             index = min(set(range(self.game.max_players)) - taken)
             self.seats.append(await db(store.seat_add)(room_id=self.id, user_id=user.pk, index=index))
@@ -75,6 +83,31 @@ class SeatActions:
             if len(self.seats) == self.game.max_players:
                 await self._start_match([seat.user_id for seat in self.seats])
             await self._changed([])
+
+    def _unseat(self, user_id: int) -> None:
+        """Remove a departed drop-in player's seat from storage once the lock is released (the caller holds it).
+
+        A database write under the lock would hold up the world's ticks. Departures are written together, one
+        statement per batch, so that a burst of drops (a network blip) costs a few writes, not one each."""
+        if self._leaving is None:
+            self._leaving = set()
+            self._removal = self.runtime.spawn(self._remove_seats(), name=f"room:{self.id}:unseat")
+        self._leaving.add(user_id)
+        assert self._removal is not None
+        self.unseating[user_id] = self._removal
+
+    async def _remove_seats(self) -> None:
+        """Write the departures gathered so far, and again while more arrive during a write."""
+        while self._leaving:
+            batch, self._leaving = sorted(self._leaving), set()
+            try:
+                await db(store.seats_remove)(room_id=self.id, user_ids=batch)
+            except Exception:  # the players are gone from the room either way; a stale row only reserves an index
+                log.exception("room %s: could not remove the seats of users %s", self.id, batch)
+        self._leaving = None
+        for user_id, task in list(self.unseating.items()):
+            if task is asyncio.current_task():
+                del self.unseating[user_id]
 
     async def leave(self, user: User) -> None:
         """Give up a seat before the game starts."""

@@ -110,6 +110,11 @@ def seat_remove(*, room_id: str, user_id: int) -> None:
     Seat.objects.filter(room_id=room_id, user_id=user_id).delete()
 
 
+def seats_remove(*, room_id: str, user_ids: list[int]) -> None:
+    """Free the seats of the users who left a drop-in room, in one statement."""
+    Seat.objects.filter(room_id=room_id, user_id__in=user_ids).delete()
+
+
 @transaction.atomic
 def match_start(
     *, room_id: str, number: int, seed: int, players: list[int], content: dict[str, Any] | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -95,6 +96,7 @@ class LaneSocket(WSListener):
 
     def on_ws_connected(self, transport: WSTransport) -> None:
         self.transport = transport
+        bound_buffers(transport)
         _sockets.add(self)
         task = asyncio.get_running_loop().create_task(self._open(), name="lane:open")
         self._opening = task
@@ -206,6 +208,19 @@ class LaneSocket(WSListener):
         self.transport.disconnect()
 
 
+def bound_buffers(transport: WSTransport) -> None:
+    """Queue at most ``LANE_SEND_BUFFER`` bytes in the kernel and as much again in the loop for one client.
+
+    Linux grows a socket's send buffer to megabytes by itself, a minute of snapshots for a client that stopped
+    reading. Bounded, such a client lags once this and its own receive window are full."""
+    size = int(settings.PARLOR["LANE_SEND_BUFFER"])
+    raw = transport.underlying_transport
+    sock = raw.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+    raw.set_write_buffer_limits(high=size)
+
+
 def _listener(request: WSUpgradeRequest) -> LaneSocket | WSUpgradeResponseWithListener | None:
     """Route a handshake: ``/<game>/<room id>/`` with an allowed Origin, else 404 or 403."""
     origin = request.headers.get("Origin")
@@ -231,8 +246,8 @@ async def serve(host: str, port: int) -> asyncio.Server:
 
 def close_all() -> None:
     """Tell every lane client to reconnect (the server is stopping)."""
-    for socket in list(_sockets):
-        socket.shut(closecodes.RESTARTING)
+    for lane_socket in list(_sockets):
+        lane_socket.shut(closecodes.RESTARTING)
 
 
 async def settle(timeout: float = 5.0) -> None:

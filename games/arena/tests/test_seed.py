@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
+import threading
 from typing import Any
 
 import pytest
@@ -96,3 +98,43 @@ async def test_everyone_shares_one_world(ws: Sockets, users: Any) -> None:
     seed = await receive_until(a, "stateUpdate", where=lambda m: len(m["objects"]) == 2)
     assert int(id_a) in {int(o["id"]) for o in seed["objects"]}
     assert await page.receive_nothing(timeout=0.3), "no per-tick frames on the room socket"
+
+
+async def test_a_player_leaving_never_holds_up_the_world(
+    ws: Sockets, users: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seat is given up in storage after the room's lock is released: the world ticks on while it is being
+    written (a burst of drops once froze it), and a player who comes back meanwhile waits for it and sits again."""
+    from core.rooms import store
+    from core.rooms.models import Seat
+    from core.rooms.runtime import runtime
+
+    a, id_a = await _join(ws)
+    b = await ws.connect(PATH, users[0])
+    id_b = (await b.receive_json_from(timeout=5))["playerId"]
+    await _ship(a, id_b)
+    seated = sorted([(seat.room_id, seat.user_id) async for seat in Seat.objects.all()])
+    room_id = seated[0][0]
+    written, original = threading.Event(), store.seats_remove
+
+    def slow_remove(**where: Any) -> None:  # the database thread waits here: no test query may run meanwhile
+        written.wait(5)
+        original(**where)
+
+    monkeypatch.setattr(store, "seats_remove", slow_remove)
+    leaving = asyncio.create_task(ws.disconnect(b))
+    try:
+        await receive_until(a, "stateUpdate", timeout=2, where=lambda m: [o["id"] for o in m["objects"]] == [id_a])
+        for _ in range(5):
+            await receive_until(a, "stateUpdate", timeout=0.5)
+        assert users[0].pk in runtime.rooms[room_id].unseating, "the seat is still being removed"
+        back = asyncio.create_task(ws.connect(PATH, users[0]))
+        await asyncio.sleep(0.2)
+    finally:
+        written.set()
+        await leaving
+    again = await back
+    id_again = (await again.receive_json_from(timeout=5))["playerId"]
+    await _ship(a, id_again)
+    assert not runtime.rooms[room_id].unseating
+    assert sorted([(seat.room_id, seat.user_id) async for seat in Seat.objects.all()]) == seated

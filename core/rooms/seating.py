@@ -1,7 +1,8 @@
 """What seated players do to a room besides playing: sit, leave, start, rematch, resign, claim.
 
-A mixin of ``LiveRoom`` (``live.py``), split off to keep each file about one concern. Every method
-takes the room's lock, so seat changes never interleave with actions or ticks.
+A mixin of ``LiveRoom`` (``live.py``), split off to keep each file about one concern. Every request
+takes the room's lock, so seat changes never interleave with actions or ticks; only the storage write of a
+drop-in player's departure runs after the lock is released (``_unseat``), and a return waits for it.
 """
 
 from __future__ import annotations

@@ -34,16 +34,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # a child measuring another revision has that revision's games package first
     sys.path.append(str(ROOT))
 
+from core.loadtest.client import percentile  # noqa: E402
 from games.arena.rules import Arena, Facing, Fire, MouseDown, MouseUp  # noqa: E402
 from games.arena.snapshots import KEY_EVERY, Encoder, Sight  # noqa: E402
 
 PERIOD = 0.05
 PARTS = ("inputs", "tick", "encode", "frames")
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
 def run(players: int, ticks: int, seed: int) -> dict[str, list[float]]:
@@ -91,9 +87,8 @@ def measure(sizes: list[int], ticks: int, seed: int) -> dict[int, dict[str, list
 
 
 def row(players: int, times: dict[str, list[float]]) -> str:
-    cells = [
-        f"{statistics.median(times[p]) * 1e3:.2f} / {percentile(times[p], 99) * 1e3:.2f}" for p in (*PARTS, "total")
-    ]
+    parts = [sorted(times[part]) for part in (*PARTS, "total")]
+    cells = [f"{statistics.median(values) * 1e3:.2f} / {percentile(values, 99) * 1e3:.2f}" for values in parts]
     return f"{players} | " + " | ".join(cells) + f" | {statistics.median(times['total']) / PERIOD:.0%}"
 
 

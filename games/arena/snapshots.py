@@ -238,7 +238,7 @@ class Encoder:
                 entry = roster[seat] = changed[seat] = [ship.name, ship.color, ship.score]
             if ship.alive:
                 record = quantise(ship)
-                cell = record[1] // CELL_Q + record[2] // CELL_Q * AOI_GRID
+                cell = cell_of(record[1], record[2])
                 cells[cell][seat] = record
                 ship_cells[seat] = cell
         gone = [seat for seat in roster if seat not in state.ships] if len(roster) > len(state.ships) else []

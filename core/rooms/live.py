@@ -93,9 +93,8 @@ class LiveRoom(SeatActions, ComputerPlayers, RoomTime):
         self.rematch: set[int] = set()
         self.away_since: dict[int, float] = {}
         self.present: set[int] = set()
-        self.unseating: dict[int, asyncio.Task[None]] = {}  # departed drop-in players: the write removing their seat
-        self._leaving: set[int] | None = None  # departures not written yet, while a removal runs
-        self._removal: asyncio.Task[None] | None = None
+        self.leaving: set[int] = set()  # departed drop-in players whose seat is still in storage
+        self._removal: asyncio.Task[None] | None = None  # the task writing those departures
         self.lock = asyncio.Lock()
         self.closed = False
         self.tick_task: asyncio.Task[None] | None = None

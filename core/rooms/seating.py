@@ -40,8 +40,7 @@ class SeatActions:
         match: store.MatchRecord | None
         rematch: set[int]
         away_since: dict[int, float]
-        unseating: dict[int, asyncio.Task[None]]
-        _leaving: set[int] | None
+        leaving: set[int]
         _removal: asyncio.Task[None] | None
 
         def ordered_seats(self) -> list[store.SeatRecord]: ...
@@ -68,9 +67,8 @@ class SeatActions:
                 raise IllegalAction("This room is private: you need its join link to take a seat.")
             if len(self.seats) >= self.game.max_players:
                 raise IllegalAction("This room is full; you can watch it.")
-            leaving = self.unseating.get(user.pk)
-            if leaving is not None:  # back before the seat they left is gone from storage: let it go first
-                await asyncio.wait([leaving])
+            if user.pk in self.leaving and self._removal is not None:  # back before their old seat is gone
+                await asyncio.wait([self._removal])
             taken = {seat.index for seat in self.seats}
             index = min(set(range(self.game.max_players)) - taken)
             self.seats.append(await db(store.seat_add)(room_id=self.id, user_id=user.pk, index=index))
@@ -90,25 +88,19 @@ class SeatActions:
 
         A database write under the lock would hold up the world's ticks. Departures are written together, one
         statement per batch, so that a burst of drops (a network blip) costs a few writes, not one each."""
-        if self._leaving is None:
-            self._leaving = set()
+        self.leaving.add(user_id)
+        if self._removal is None or self._removal.done():
             self._removal = self.runtime.spawn(self._remove_seats(), name=f"room:{self.id}:unseat")
-        self._leaving.add(user_id)
-        assert self._removal is not None
-        self.unseating[user_id] = self._removal
 
     async def _remove_seats(self) -> None:
         """Write the departures gathered so far, and again while more arrive during a write."""
-        while self._leaving:
-            batch, self._leaving = sorted(self._leaving), set()
+        while self.leaving:
+            batch = sorted(self.leaving)
             try:
                 await db(store.seats_remove)(room_id=self.id, user_ids=batch)
             except Exception:  # the players are gone from the room either way; a stale row only reserves an index
                 log.exception("room %s: could not remove the seats of users %s", self.id, batch)
-        self._leaving = None
-        for user_id, task in list(self.unseating.items()):
-            if task is asyncio.current_task():
-                del self.unseating[user_id]
+            self.leaving.difference_update(batch)
 
     async def leave(self, user: User) -> None:
         """Give up a seat before the game starts."""

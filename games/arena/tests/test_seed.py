@@ -127,7 +127,7 @@ async def test_a_player_leaving_never_holds_up_the_world(
         await receive_until(a, "stateUpdate", timeout=2, where=lambda m: [o["id"] for o in m["objects"]] == [id_a])
         for _ in range(5):
             await receive_until(a, "stateUpdate", timeout=0.5)
-        assert users[0].pk in runtime.rooms[room_id].unseating, "the seat is still being removed"
+        assert users[0].pk in runtime.rooms[room_id].leaving, "the seat is still being removed"
         back = asyncio.create_task(ws.connect(PATH, users[0]))
         await asyncio.sleep(0.2)
     finally:
@@ -136,5 +136,5 @@ async def test_a_player_leaving_never_holds_up_the_world(
     again = await back
     id_again = (await again.receive_json_from(timeout=5))["playerId"]
     await _ship(a, id_again)
-    assert not runtime.rooms[room_id].unseating
+    assert not runtime.rooms[room_id].leaving
     assert sorted([(seat.room_id, seat.user_id) async for seat in Seat.objects.all()]) == seated

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -30,6 +31,19 @@ async def fresh_runtime() -> AsyncIterator[None]:
     yield
     await background.stop()
     await runtime.reset()
+    await _fresh_layer()
+
+
+async def _fresh_layer() -> None:
+    """Let the next test build its own channel layer: each test has its own event loop, and channels_redis keeps
+    per-loop state (its receive lock, the locks its backup cleaners release) that a finished loop can leave held,
+    so one test that ends mid-receive would otherwise stall or break every later one."""
+    from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
+
+    layer = channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
+    close = getattr(layer, "close_pools", None)
+    if close is not None:
+        await asyncio.wait([asyncio.ensure_future(close())], timeout=5)
 
 
 @pytest.fixture(scope="session")

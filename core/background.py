@@ -10,6 +10,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,22 @@ async def stop() -> None:
         return
     _, pending = await asyncio.wait(tasks, timeout=STOP_SECONDS)
     for task in pending:
-        stack = "".join(f"  {frame.f_code.co_filename}:{frame.f_lineno}\n" for frame in task.get_stack())
+        stack = "".join(f"  {where}\n" for where in awaiting(task))
         name = task.get_name()
         log.error("background job %s did not stop within %.0f s; left behind at:\n%s", name, STOP_SECONDS, stack)
+
+
+def awaiting(task: asyncio.Task[Any]) -> list[str]:
+    """Where a task waits: each coroutine it is inside, outermost first, then what the innermost awaits.
+
+    ``Task.get_stack`` shows only the outermost frame of a suspended task, which does not say what holds it."""
+    where: list[str] = []
+    step: Any = task.get_coro()
+    while step is not None:
+        frame = getattr(step, "cr_frame", None) or getattr(step, "gi_frame", None)
+        if frame is None:
+            where.append(repr(step)[:200])  # a future, or a coroutine that finished
+            break
+        where.append(f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}")
+        step = getattr(step, "cr_await", None) or getattr(step, "gi_yieldfrom", None)
+    return where

@@ -28,7 +28,8 @@ async def test_stop_is_bounded_and_names_a_job_that_ignores_cancellation(
     with caplog.at_level(logging.ERROR, logger="core.background"):
         await asyncio.wait_for(background.stop(), 2)
     assert "background job parlor:stubborn did not stop within 0 s" in caplog.text
-    assert "test_background.py" in caplog.text  # where it was stuck
+    assert "test_background.py" in caplog.text and "in stubborn" in caplog.text  # where it was stuck
+    assert "sleep" in caplog.text  # and what it waits in, below the job's own frame
     release.set()
     task.cancel()  # now it ends
     await asyncio.wait_for(task, 1)

@@ -14,7 +14,7 @@ from core.transport import wire
 from .protocol import Event
 
 if TYPE_CHECKING:
-    from .live import Member
+    from .membership import Member
     from .runtime import LiveRoom, Viewer
 
 

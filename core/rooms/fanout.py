@@ -14,11 +14,14 @@ from .codecs import Codec, MemberCodec
 from .protocol import Event
 
 if TYPE_CHECKING:
-    from .live import LiveRoom, Member, Viewer
+    from .live import LiveRoom
+    from .membership import Member, Viewer
 
 
 def publish(room: LiveRoom, events: list[Event], *, tick: bool = False, skip: Member | None = None) -> None:
     """Push an update (a tick's, or any other change) to every socket of ``room`` whose codec wants it."""
+    if not any(codec.ticks if tick else codec.changes for codec in room.codecs):
+        return  # nobody's codec wants it: no socket to walk (an arena's departures, seen in the next tick)
     frames: dict[object, list[str]] = {}
     streams: dict[Codec, list[tuple[Member, Viewer]]] = {}
     for member, viewer in room.members.items():

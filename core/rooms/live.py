@@ -18,23 +18,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from channels.db import database_sync_to_async
 from django.urls import reverse
 
-from core.accounts.models import User
 from core.ops import logs, metrics
 from core.ops.ticks import TickWindow
 from core.transport import closecodes, wire
 
 from . import registry, store
 from .bots import ComputerPlayers
-from .codecs import Codec
 from .fanout import publish
 from .log import fresh_state, replay_entry
+from .membership import Member, Membership, Viewer
 from .phases import ContentSupply, PhaseClock
 from .protocol import JSON, Event, Game, IllegalAction, Outcome
 from .seating import SeatActions
@@ -48,32 +46,7 @@ if TYPE_CHECKING:
     from .runtime import RoomRuntime
 
 
-class RoomNotFound(Exception):
-    """No room has this id, or its game is not installed."""
-
-
-class Member(Protocol):
-    """What the runtime needs of a socket in a room."""
-
-    user: User
-    codec: Codec
-
-    def push(self, frame: str) -> None: ...
-
-    def push_latest(self, frame: str) -> None: ...
-
-    def shut(self, code: int) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """Everything that makes two sockets see different things: their game seat and whether they sit."""
-
-    seat: int | None
-    seated: bool
-
-
-class LiveRoom(SeatActions, ComputerPlayers, RoomTime):
+class LiveRoom(Membership, SeatActions, ComputerPlayers, RoomTime):
     """One room in memory: seats, the current match's state, and the sockets watching it."""
 
     def __init__(self, record: store.RoomRecord, game: Game[Any], runtime: RoomRuntime) -> None:
@@ -89,7 +62,7 @@ class LiveRoom(SeatActions, ComputerPlayers, RoomTime):
         self.match = record.match
         self.state: Any = None
         self.seq = 0
-        self.members: dict[Member, Viewer] = {}
+        self._init_members()
         self.rematch: set[int] = set()
         self.away_since: dict[int, float] = {}
         self.present: set[int] = set()
@@ -125,10 +98,6 @@ class LiveRoom(SeatActions, ComputerPlayers, RoomTime):
         """Users playing the current match, or seated while waiting."""
         return {seat.user_id for seat in self.ordered_seats()}
 
-    def online_users(self) -> set[int]:
-        """Users with at least one socket in the room."""
-        return {member.user.pk for member in self.members}
-
     def replay_url(self) -> str:
         """The replay page of the current (finished) match."""
         assert self.match is not None
@@ -136,10 +105,6 @@ class LiveRoom(SeatActions, ComputerPlayers, RoomTime):
 
     def _is_bot(self, user_id: int) -> bool:
         return any(seat.user_id == user_id and seat.bot for seat in self.seats)
-
-    def _viewer(self, user_id: int) -> Viewer:
-        seat = self.match.players.index(user_id) if self.match and user_id in self.match.players else None
-        return Viewer(seat, any(s.user_id == user_id for s in self.seats))
 
     # Building state.
 
@@ -198,54 +163,7 @@ class LiveRoom(SeatActions, ComputerPlayers, RoomTime):
             }
         self.resume()
 
-    def _enter(self, user_id: int) -> list[Event]:
-        """Put a drop-in player into the running world (once)."""
-        if self.match is None or user_id in self.present or user_id not in self.match.players:
-            return []
-        self.present.add(user_id)
-        name = next((seat.name for seat in self.seats if seat.user_id == user_id), "?")
-        return self.game.join(self.state, self.match.players.index(user_id), name)
-
-    # What members may do (each under the lock).
-
-    async def attach(self, member: Member) -> None:
-        """Add a socket: it gets its welcome, everyone else the new state (who is online changed)."""
-        async with self.lock:
-            if self.closed:
-                raise RoomNotFound(self.id)
-            viewer = self.members[member] = self._viewer(member.user.pk)
-            self.away_since.pop(member.user.pk, None)
-            events = self._enter(member.user.pk) if self.game.drop_in and self.status == "playing" else []
-            for frame in member.codec.welcome(self, viewer):
-                member.push(frame)
-            self._publish(events, skip=member)
-
-    async def refresh(self, member: Member) -> None:
-        """Send one socket its welcome again (a shared codec's page after it took a seat)."""
-        async with self.lock:
-            if member in self.members:
-                viewer = self.members[member] = self._viewer(member.user.pk)
-                for frame in member.codec.welcome(self, viewer):
-                    member.push(frame)
-
-    async def detach(self, member: Member) -> None:
-        """Remove a socket; its seat stays and a player's absence starts counting (a drop-in player leaves)."""
-        async with self.lock:
-            if self.members.pop(member, None) is None:
-                return
-            uid = member.user.pk
-            events: list[Event] = []
-            gone = uid not in self.online_users()
-            if self.game.drop_in and gone and uid in self.present and self.match is not None:
-                self.present.discard(uid)
-                events = self.game.leave(self.state, self.match.players.index(uid))
-                self.seats = [seat for seat in self.seats if seat.user_id != uid]
-                self._unseat(uid)
-            elif self.status == "playing" and uid in self.player_ids() and gone:
-                self.away_since[uid] = self.runtime.clock()
-            if not self.members:
-                self.empty_since = self.runtime.clock()
-            self._publish(events)
+    # Playing (each under the lock, but for ``act_now``).
 
     async def act(self, member: Member, message: wire.JSON) -> None:
         """Apply one game action from a player's socket; store it, then tell everyone."""
@@ -351,13 +269,17 @@ class LiveRoom(SeatActions, ComputerPlayers, RoomTime):
         except Exception:
             log.exception("room %s: the game's finished hook failed", self.id)
 
-    async def _changed(self, events: list[Event]) -> None:
-        """Seats or status changed: refresh every socket's viewer, publish, tell the lobby."""
-        seat_of = {uid: index for index, uid in enumerate(self.match.players)} if self.match else {}
-        seated = {seat.user_id for seat in self.seats}
-        for member in self.members:
-            uid = member.user.pk
-            self.members[member] = Viewer(seat_of.get(uid), uid in seated)
+    async def _changed(self, events: list[Event], only: int | None = None) -> None:
+        """Seats or status changed: refresh every socket's viewer (or only that user's), publish, tell the lobby."""
+        if only is not None:
+            for member in self.sockets_of.get(only, []):
+                self.members[member] = self._viewer(only)
+        else:
+            seat_of = {uid: index for index, uid in enumerate(self.match.players)} if self.match else {}
+            seated = {seat.user_id for seat in self.seats}
+            for member in self.members:
+                uid = member.user.pk
+                self.members[member] = Viewer(seat_of.get(uid), uid in seated)
         self._publish(events)
         self._schedule_bot()
         await self.runtime.announce(self.summary())

@@ -29,7 +29,8 @@ from .protocol import IllegalAction
 
 if TYPE_CHECKING:
     from .codecs import Codec
-    from .live import LiveRoom, Member
+    from .live import LiveRoom
+    from .membership import Member
     from .runtime import RoomRuntime
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,8 @@ from core.transport import wire
 
 from . import registry, remote, store
 from .journal import Journal
-from .live import LiveRoom, Member, RoomNotFound, Viewer
+from .live import LiveRoom
+from .membership import Member, RoomNotFound, Viewer
 from .placement import LocalPlacement, Placement, RedisPlacement, RoomElsewhere, channel_of
 from .protocol import Game
 from .remote import RemoteRoom

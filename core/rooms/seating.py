@@ -51,7 +51,7 @@ class SeatActions:
 
         async def _start_match(self, players: list[int]) -> None: ...
 
-        async def _changed(self, events: list[Event]) -> None: ...
+        async def _changed(self, events: list[Event], only: int | None = None) -> None: ...
 
         async def _finish(self, outcome: Outcome, events: list[Event]) -> None: ...
 
@@ -77,7 +77,7 @@ class SeatActions:
                 assert self.match is not None
                 if user.pk not in self.match.players:
                     self.match.players.append(user.pk)
-                await self._changed(self._enter(user.pk))
+                await self._changed(self._enter(user.pk), only=user.pk)  # nobody else's seat moved
                 return
             if len(self.seats) == self.game.max_players:
                 await self._start_match([seat.user_id for seat in self.seats])

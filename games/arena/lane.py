@@ -30,7 +30,8 @@ from .seed import main_arena
 from .snapshots import AOI_CELL, AOI_GRID, KEY_EVERY, SCALE, Encoder, Sight, Snapshot
 
 if TYPE_CHECKING:
-    from core.rooms.live import LiveRoom, Member, Viewer
+    from core.rooms.live import LiveRoom
+    from core.rooms.membership import Member, Viewer
 
 _INPUTS: dict[bytes, tuple[str, msgspec.Struct]] = {
     b"\x01": ("mouseDown", MouseDown()),

@@ -135,6 +135,28 @@ async def test_the_lane_user_is_the_page_session_user(lane_url: str, ws: Sockets
     transport.disconnect()
 
 
+async def test_a_ship_stays_while_any_of_its_players_sockets_is_open(lane_url: str) -> None:
+    """Two tabs of one player: closing one keeps the ship and the player online; closing the last removes both."""
+    carol = await make_user("Carol")
+    cookie = f"{settings.SESSION_COOKIE_NAME}={await session_for(carol)}"
+    first, tab = await join(lane_url, Cookie=cookie)
+    second, other_tab = await join(lane_url, Cookie=cookie)
+    seat = (await tab.text("arena.hello"))["seat"]
+    assert (await other_tab.text("arena.hello"))["seat"] == seat
+    watcher, watching = await join(lane_url, "/arena/main/")
+    await watching.text("arena.hello")
+    room = next(iter(runtime.rooms.values()))
+    first.disconnect()
+    await watching.ticks(5)
+    assert seat in room.state.ships and carol.pk in room.online_users()
+    second.disconnect()
+    async with asyncio.timeout(5):
+        while seat in room.state.ships:
+            await watching.ticks(1)
+    assert carol.pk not in room.online_users() and sum(room.codecs.values()) == len(room.members) == 1
+    watcher.disconnect()
+
+
 async def test_bad_input_is_refused_by_name_and_changes_nothing(lane_url: str) -> None:
     """Unknown bytes, a short facing, NaN, an unknown JSON type and malformed JSON: an error each, no change."""
     transport, client = await join(lane_url)

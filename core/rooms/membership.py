@@ -1,0 +1,142 @@
+"""The sockets of a room: who watches with which codec, who is online, and arrivals and departures.
+
+A mixin of ``LiveRoom`` (``live.py``). Beside ``members`` it keeps each user's sockets and how many sockets
+use each codec, so that a departure, or an update nobody's codec wants, costs the same with 2,000 sockets
+in the room as with two (a burst of drops once walked every socket for each one that left).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from core.accounts.models import User
+
+from .codecs import Codec
+from .protocol import Event, Game
+
+if TYPE_CHECKING:
+    from . import store
+    from .live import LiveRoom
+    from .runtime import RoomRuntime
+
+
+class Member(Protocol):
+    """What the runtime needs of a socket in a room."""
+
+    user: User
+    codec: Codec
+
+    def push(self, frame: str) -> None: ...
+
+    def push_latest(self, frame: str) -> None: ...
+
+    def shut(self, code: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Everything that makes two sockets see different things: their game seat and whether they sit."""
+
+    seat: int | None
+    seated: bool
+
+
+class RoomNotFound(Exception):
+    """No room has this id, or its game is not installed."""
+
+
+class Membership:
+    """The socket side of ``LiveRoom``: ``members`` and the tallies kept beside it."""
+
+    if TYPE_CHECKING:
+        id: str
+        game: Game[Any]
+        runtime: RoomRuntime
+        lock: asyncio.Lock
+        closed: bool
+        status: str
+        seats: list[store.SeatRecord]
+        match: store.MatchRecord | None
+        state: Any
+        away_since: dict[int, float]
+        present: set[int]
+        empty_since: float
+
+        def player_ids(self) -> set[int]: ...
+
+        def _unseat(self, user_id: int) -> None: ...
+
+        def _publish(self, events: list[Event], skip: Member | None = None, tick: bool = False) -> None: ...
+
+    def _init_members(self) -> None:
+        self.members: dict[Member, Viewer] = {}
+        self.sockets_of: dict[int, list[Member]] = {}  # user id -> that user's sockets here
+        self.codecs: Counter[Codec] = Counter()  # codec -> how many members use it
+
+    def online_users(self) -> set[int]:
+        """Users with at least one socket in the room."""
+        return set(self.sockets_of)
+
+    def _viewer(self, user_id: int) -> Viewer:
+        seat = self.match.players.index(user_id) if self.match and user_id in self.match.players else None
+        return Viewer(seat, any(s.user_id == user_id for s in self.seats))
+
+    def _enter(self, user_id: int) -> list[Event]:
+        """Put a drop-in player into the running world (once)."""
+        if self.match is None or user_id in self.present or user_id not in self.match.players:
+            return []
+        self.present.add(user_id)
+        name = next((seat.name for seat in self.seats if seat.user_id == user_id), "?")
+        return self.game.join(self.state, self.match.players.index(user_id), name)
+
+    async def attach(self, member: Member) -> None:
+        """Add a socket: it gets its welcome, everyone else the new state (who is online changed)."""
+        async with self.lock:
+            if self.closed:
+                raise RoomNotFound(self.id)
+            uid = member.user.pk
+            viewer = self.members[member] = self._viewer(uid)
+            self.sockets_of.setdefault(uid, []).append(member)
+            self.codecs[member.codec] += 1
+            self.away_since.pop(uid, None)
+            events = self._enter(uid) if self.game.drop_in and self.status == "playing" else []
+            for frame in member.codec.welcome(cast("LiveRoom", self), viewer):
+                member.push(frame)
+            self._publish(events, skip=member)
+
+    async def refresh(self, member: Member) -> None:
+        """Send one socket its welcome again (a shared codec's page after it took a seat)."""
+        async with self.lock:
+            if member in self.members:
+                viewer = self.members[member] = self._viewer(member.user.pk)
+                for frame in member.codec.welcome(cast("LiveRoom", self), viewer):
+                    member.push(frame)
+
+    async def detach(self, member: Member) -> None:
+        """Remove a socket; its seat stays and a player's absence starts counting (a drop-in player leaves)."""
+        async with self.lock:
+            if self.members.pop(member, None) is None:
+                return
+            uid = member.user.pk
+            sockets = self.sockets_of[uid]
+            sockets.remove(member)
+            if not sockets:
+                del self.sockets_of[uid]
+            self.codecs[member.codec] -= 1
+            if not self.codecs[member.codec]:
+                del self.codecs[member.codec]
+            events: list[Event] = []
+            gone = not sockets
+            if self.game.drop_in and gone and uid in self.present and self.match is not None:
+                self.present.discard(uid)
+                events = self.game.leave(self.state, self.match.players.index(uid))
+                self.seats = [seat for seat in self.seats if seat.user_id != uid]
+                self._unseat(uid)
+            elif self.status == "playing" and uid in self.player_ids() and gone:
+                self.away_since[uid] = self.runtime.clock()
+            if not self.members:
+                self.empty_since = self.runtime.clock()
+            self._publish(events)

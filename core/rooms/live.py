@@ -280,6 +280,7 @@ class LiveRoom(Membership, SeatActions, ComputerPlayers, RoomTime):
             for member in self.members:
                 uid = member.user.pk
                 self.members[member] = Viewer(seat_of.get(uid), uid in seated)
+        self._members_changed()
         self._publish(events)
         self._schedule_bot()
         await self.runtime.announce(self.summary())

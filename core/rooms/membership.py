@@ -75,6 +75,23 @@ class Membership:
         self.members: dict[Member, Viewer] = {}
         self.sockets_of: dict[int, list[Member]] = {}  # user id -> that user's sockets here
         self.codecs: Counter[Codec] = Counter()  # codec -> how many members use it
+        self._streams: dict[Codec, list[tuple[Member, Viewer]]] | None = None  # see ``streams``
+
+    def streams(self) -> dict[Codec, list[tuple[Member, Viewer]]]:
+        """Each ``per_member`` codec's (socket, viewer) pairs, for its ``deliver`` every tick.
+
+        Built once after ``members`` or a viewer changed (``_members_changed``), not walked for every tick."""
+        if self._streams is None:
+            streams: dict[Codec, list[tuple[Member, Viewer]]] = {}
+            for member, viewer in self.members.items():
+                if member.codec.per_member:
+                    streams.setdefault(member.codec, []).append((member, viewer))
+            self._streams = streams
+        return self._streams
+
+    def _members_changed(self) -> None:
+        """A socket arrived or left, or a viewer changed: the pairs of ``streams`` are rebuilt when next asked."""
+        self._streams = None
 
     def online_users(self) -> set[int]:
         """Users with at least one socket in the room."""
@@ -99,6 +116,7 @@ class Membership:
                 raise RoomNotFound(self.id)
             uid = member.user.pk
             viewer = self.members[member] = self._viewer(uid)
+            self._members_changed()
             self.sockets_of.setdefault(uid, []).append(member)
             self.codecs[member.codec] += 1
             self.away_since.pop(uid, None)
@@ -112,6 +130,7 @@ class Membership:
         async with self.lock:
             if member in self.members:
                 viewer = self.members[member] = self._viewer(member.user.pk)
+                self._members_changed()
                 for frame in member.codec.welcome(cast("LiveRoom", self), viewer):
                     member.push(frame)
 
@@ -120,6 +139,7 @@ class Membership:
         async with self.lock:
             if self.members.pop(member, None) is None:
                 return
+            self._members_changed()
             uid = member.user.pk
             sockets = self.sockets_of[uid]
             sockets.remove(member)

@@ -154,6 +154,7 @@ async def test_a_ship_stays_while_any_of_its_players_sockets_is_open(lane_url: s
         while seat in room.state.ships:
             await watching.ticks(1)
     assert carol.pk not in room.online_users() and sum(room.codecs.values()) == len(room.members) == 1
+    assert [member for pairs in room.streams().values() for member, _ in pairs] == list(room.members)
     watcher.disconnect()
 
 

@@ -387,6 +387,7 @@ def charts(results: dict[str, dict[str, Any]], prefix: Path, window: float) -> N
     for name, result in results.items():
         if result["steps"]:
             path = prefix.with_name(f"{prefix.name}-{name}.png")
+            path.parent.mkdir(parents=True, exist_ok=True)
             protocol = "own protocol" if name.startswith("lane") else "seed protocol"
             title = f"{name}: {protocol}, {window:g} s windows (server on CPU 0, load on CPU 1)"
             print(f"chart: {write_chart(path, result['steps'], title)}")

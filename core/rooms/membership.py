@@ -72,6 +72,7 @@ class Membership:
         def _publish(self, events: list[Event], skip: Member | None = None, tick: bool = False) -> None: ...
 
     def _init_members(self) -> None:
+        """No sockets yet (``LiveRoom.__init__``)."""
         self.members: dict[Member, Viewer] = {}
         self.sockets_of: dict[int, list[Member]] = {}  # user id -> that user's sockets here
         self.codecs: Counter[Codec] = Counter()  # codec -> how many members use it

@@ -69,7 +69,7 @@ async def kick(room: LiveRoom, user_id: int) -> str:
     Before the game starts the seat is freed, as when the player leaves it; during a match it stays and the
     player counts as away (opponents may claim the win); a drop-in world's player leaves with their last socket.
     """
-    sockets = [member for member in room.members if member.user.pk == user_id]
+    sockets = list(room.sockets_of.get(user_id, []))  # a copy: each socket leaves the list as it closes
     seat = next((seat for seat in room.seats if seat.user_id == user_id), None)
     if seat is None and not sockets:
         raise Refused(f"User {user_id} is neither seated nor connected in room {room.id}.")

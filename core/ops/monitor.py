@@ -9,7 +9,6 @@ any process then lists the whole site. Without Redis, the one process lists its 
 from __future__ import annotations
 
 import time
-from collections import Counter
 from typing import Any
 
 import msgspec
@@ -72,7 +71,7 @@ def state_line(room: LiveRoom) -> str:
 
 def room_report(room: LiveRoom) -> JSON:
     """One live room as the monitor lists it: who plays and who is connected, a state line, tick health."""
-    sockets = Counter(member.user.pk for member in room.members)
+    sockets = room.sockets_of  # user id -> their sockets here
     playing = {uid: index for index, uid in enumerate(room.match.players)} if room.match else {}
     seats = sorted(room.seats, key=lambda seat: (playing.get(seat.user_id, len(playing)), seat.index))
     now = room.runtime.clock()
@@ -82,7 +81,7 @@ def room_report(room: LiveRoom) -> JSON:
         players.append({
             "id": seat.user_id, "name": seat.name, "seat": game_seat,
             "label": room.game.seat_label(game_seat) if game_seat is not None else f"seat {seat.index + 1}",
-            "connected": sockets[seat.user_id] > 0, "sockets": sockets[seat.user_id], "bot": bool(seat.bot),
+            "connected": seat.user_id in sockets, "sockets": len(sockets.get(seat.user_id, [])), "bot": bool(seat.bot),
             "away": round(now - room.away_since[seat.user_id], 1) if seat.user_id in room.away_since else None,
         })  # fmt: skip
     seated = {seat.user_id for seat in room.seats}

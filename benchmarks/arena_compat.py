@@ -15,6 +15,12 @@ each client's gap still open at its end (a stalled server shows as a long gap, n
 p95 gap <= 60 ms and p99 <= 100 ms with all N connected; a ramp ends after --stop-after failed steps in a row.
 CPU: the server's from /proc/PID/stat, the client's from process_time (above 80 % the step is flagged "!").
 
+lane-stalled: --stall of the clients stop reading at each step. Each first shrinks its receive buffer to
+--stall-buffer bytes: on one machine a stopped client's receive queue is the server's kernel memory, and every
+frame in it pins the page it shares with other clients' frames, so filling 200 such queues made the server's
+sends copy into fresh pages for seconds (10x the queued bytes). A client on another machine costs the server
+only its own bounded send buffer. --stall-buffer 0 measures the co-located case, that cost included.
+
     .venv/bin/python benchmarks/arena_compat.py --steps 20,50,100,200,300 --window 10
     .venv/bin/python benchmarks/arena_compat.py --only parlor --steps 100,300,500,1000 --json /tmp/arena.json
 """
@@ -156,7 +162,7 @@ async def ramp(
     """Add clients step by step (core.loadtest), measuring each step, until two fail in a row or the server dies."""
     plan = Plan(
         url, protocol, steps or args.steps, args.window, args.settle, args.stop_after, args.seed,
-        server_pid=proc.pid, stall_fraction=stall,
+        server_pid=proc.pid, stall_fraction=stall, stall_buffer=args.stall_buffer if stall else 0,
     )  # fmt: skip
     return await run_ramp(plan, StepPrinter(name, proc, metrics_url))
 
@@ -240,7 +246,8 @@ async def run_lane(args: argparse.Namespace, stall: float = 0.0) -> dict[str, An
     """Parlor with its own protocol (binary deltas, areas of interest) over the lane; some clients may stop reading."""
     server = parlor_server()
     assert server.process is not None
-    name = f"lane, {stall:.0%} stopped" if stall else "lane"
+    buffers = f" (receive buffers {args.stall_buffer} B)" if args.stall_buffer else " (system receive buffers)"
+    name = f"lane, {stall:.0%} stopped{buffers}" if stall else "lane"
     try:
         url = server.lane_url + "/arena/main/"
         steps = await ramp(name, url, server.process, args, "parlor", args.lane_steps, stall, server.url + "/metrics")
@@ -362,6 +369,11 @@ def main() -> None:
     parser.add_argument("--idle-steps", default="1000,2500,5000,10000", help="idle socket counts")
     parser.add_argument("--lane-steps", default="500,1000,1500,2000,2500", help="player counts on the lane")
     parser.add_argument("--stall", type=float, default=0.1, help="fraction of stopped clients in lane-stalled")
+    parser.add_argument(
+        "--stall-buffer", type=int, default=4096,
+        help="a stopped client's SO_RCVBUF in lane-stalled: its queue here is the server's kernel memory, which a "
+        "remote client's is not (0: the system's, that cost included)",
+    )  # fmt: skip
     parser.add_argument("--json", type=Path, help="write the raw per-step results here")
     parser.add_argument("--chart", type=Path, help="write PREFIX-baseline.png and PREFIX-parlor.png (gap vs players)")
     parser.add_argument("--stop-after", type=int, default=2, help="failed steps in a row that end a ramp; 0: never")

@@ -117,6 +117,7 @@ class Plan:
     key: str | None = None  # a private room's join key (parlor)
     server_pid: int | None = None  # a local server's pid, to report its CPU
     stall_fraction: float = 0.0  # the share of clients that stop reading during each step (slow clients)
+    stall_buffer: int = 0  # bytes a stopped client's socket may then queue (SO_RCVBUF); 0: the system's
 
 
 class Listener:
@@ -144,6 +145,8 @@ class Ramp:
             raise ValueError(f"protocol {plan.protocol!r} is not one of {', '.join(PROTOCOLS)}")
         if not 0 <= plan.stall_fraction < 1:
             raise ValueError(f"stall_fraction {plan.stall_fraction} is not in [0, 1)")
+        if plan.stall_buffer < 0:
+            raise ValueError(f"stall_buffer {plan.stall_buffer} is negative")
         self.plan, self.hear = plan, listener or Listener()
         self.kind = PLAYERS[plan.protocol]
         self.url = lane_url(plan.url, plan.key) if plan.protocol == "parlor" else plan.url
@@ -156,11 +159,13 @@ class Ramp:
         self.hear.status(self.index, self.n, phase, fraction)
 
     async def connect(self) -> int:
-        """Open clients in batches until N are tried; the count refused (a whole batch refused ends it early)."""
+        """Open clients in batches until N are tried besides those the server shed while stopped (so N clients
+        take part in each step); the count refused (a whole batch refused ends it early)."""
         refused, players = 0, self.players
-        while len(players) < self.n:
-            self.tick(f"connecting {sum(p.alive for p in players)}/{self.n}", 0.2 * len(players) / self.n)
-            batch = [self.kind(self.rng) for _ in range(min(CONNECT_BATCH, self.n - len(players)))]
+        shed = sum(p.shed for p in players)
+        while (tried := len(players) - shed) < self.n:
+            self.tick(f"connecting {sum(p.alive for p in players)}/{self.n}", 0.2 * tried / self.n)
+            batch = [self.kind(self.rng) for _ in range(min(CONNECT_BATCH, self.n - tried))]
             opened = await asyncio.gather(*(p.open(self.url) for p in batch))
             if False in opened and not self.failures + refused:
                 self.hear.note(f"connect failed: {batch[opened.index(False)].failure}")
@@ -177,7 +182,7 @@ class Ramp:
         live = [p for p in self.players if p.alive]
         chosen = [p for i, p in enumerate(live) if math.floor((i + 1) * share) > math.floor(i * share)]
         for p in chosen:
-            p.stall()
+            p.stall(self.plan.stall_buffer)
         return chosen
 
     async def release(self, stalled: list[Player]) -> int:
@@ -211,7 +216,7 @@ class Ramp:
             healthy, plan.window, plan.server_pid,
             lambda t: self.tick(f"measuring {t:.1f}{window}", 0.2 + 0.8 * (plan.settle + t) / span),
         )  # fmt: skip
-        expected = self.n - len(stalled) - sum(p.shed for p in players)  # the healthy, who should all be connected
+        expected = self.n - len(stalled)  # the healthy, who should all be connected
         held = stats["connected"] == expected and stats["p95"] <= 60 and stats["p99"] <= 100
         stats["stalled"], stats["stalled_dropped"] = len(stalled), await self.release(stalled)
         stats["connected"] += len(stalled) - stats["stalled_dropped"]

@@ -9,6 +9,7 @@ import asyncio
 import json
 import math
 import random
+import socket
 import struct
 import time
 from typing import Any, ClassVar
@@ -140,11 +141,18 @@ class Player(WSListener):
         """This tick's input; ``transport.send`` writes at once, nothing is awaited."""
         raise NotImplementedError
 
-    def stall(self) -> None:
-        """Stop reading: the kernel's buffers fill, then the server sees a client whose TCP window is shut."""
+    def stall(self, buffer: int = 0) -> None:
+        """Stop reading: the kernel's buffers fill, then the server sees a client whose TCP window is shut.
+
+        ``buffer`` (bytes, 0: the system's) shrinks the socket's receive queue first. On the server's own machine
+        that queue is the server's kernel memory, so a small one leaves it what a remote client would cost."""
         if self.transport is not None and self.alive:
             self.stalled = True
-            self.transport.underlying_transport.pause_reading()
+            raw = self.transport.underlying_transport
+            sock = raw.get_extra_info("socket")
+            if buffer and sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, buffer)
+            raw.pause_reading()
 
     def resume(self) -> None:
         """Read again: the backlog first, then the live updates (or the close the server left behind)."""

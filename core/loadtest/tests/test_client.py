@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import socket
 import struct
 import time
 
 import pytest
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from picows import WSFrame, WSListener, WSMsgType, WSTransport, WSUpgradeRequest, ws_create_server
 
@@ -63,10 +65,16 @@ class FakeSocket(WSListener):
         self.server = server
         self.paused_since: float | None = None
         self.answered = False
+        self.sent = 0  # bytes of updates handed to the transport
 
     def on_ws_connected(self, transport: WSTransport) -> None:
         self.transport = transport
         self.server.sockets.add(self)
+        self.server.seen.append(self)
+        if self.server.send_buffer:
+            raw = transport.underlying_transport
+            raw.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.server.send_buffer)
+            raw.set_write_buffer_limits(high=self.server.send_buffer)
         for message in self.server.welcome:
             transport.send(WSMsgType.TEXT, json.dumps(message).encode())
 
@@ -90,14 +98,17 @@ class FakeSocket(WSListener):
 class FakeServer:
     """A seed or lane server in miniature: an update to every client each PERIOD; it drops clients that stall."""
 
-    def __init__(self, protocol: str, padding: int = 200, welcome: list[dict[str, object]] | None = None) -> None:
-        self.protocol, self.padding = protocol, padding
+    def __init__(
+        self, protocol: str, padding: int = 200, welcome: list[dict[str, object]] | None = None, send_buffer: int = 0
+    ) -> None:
+        self.protocol, self.padding, self.send_buffer = protocol, padding, send_buffer
         self.welcome = welcome or [
             {"type": "playerId", "playerId": "7"}
             if protocol == "seed"
             else {"type": "arena.hello", "room": "main", "seat": 0, "tick_hz": 20}
         ]
         self.sockets: set[FakeSocket] = set()
+        self.seen: list[FakeSocket] = []  # every socket that connected, closed or not
         self.inputs: list[bytes] = []
         self.paths: list[str] = []
 
@@ -117,11 +128,12 @@ class FakeServer:
         while True:
             await asyncio.sleep(PERIOD)
             kind, frame = self.frame(tick)
-            for socket in list(self.sockets):
-                if socket.paused_since is None:
-                    socket.transport.send(kind, frame)
-                elif time.perf_counter() - socket.paused_since > 0.1:
-                    socket.transport.disconnect(graceful=False)
+            for client in list(self.sockets):
+                if client.paused_since is None:
+                    client.transport.send(kind, frame)
+                    client.sent += len(frame)
+                elif time.perf_counter() - client.paused_since > 0.1:
+                    client.transport.disconnect(graceful=False)
             tick += 1
 
 
@@ -164,13 +176,25 @@ async def test_round_trip_records_gaps_bytes_inputs_and_error_replies(protocol: 
 
 async def test_a_stalled_client_is_left_out_of_the_gaps_and_its_drop_reported_apart() -> None:
     """Every other client stops reading: the fake cuts it off (seen once it reads again); its gaps are not counted,
-    in that step or later ones."""
+    in that step or later ones, and the next step opens new clients in its place."""
     fake = FakeServer("parlor", padding=256 * 1024)  # big snapshots: a client that stops reading fills up at once
     first, second = await run_against(fake, [2, 3], stall_fraction=0.5)
     for stats in (first, second):
         assert stats["stalled"] == 1 and stats["stalled_dropped"] == 1 and stats["dropped"] == 0, stats
         assert stats["max"] < 400 and stats["per_client_hz"] > 25, stats  # the stalled one's gap would span a window
-    assert (first["connected"], second["connected"]) == (1, 1)  # the client cut off in the first step is gone
+    assert (first["connected"], second["connected"]) == (1, 2)  # 3 took part in the second: the one cut off is gone
+
+
+async def test_a_stall_buffer_shrinks_what_a_stopped_client_takes_before_the_server_sees_it_stop() -> None:
+    """With the system's receive buffer a stopped client takes in over twice as much before the server sees it stop
+    (on one machine, the server's kernel memory); with stall_buffer 4096, little more than the server's buffers."""
+    taken = {}
+    for buffer in (0, 4096):
+        fake = FakeServer("parlor", padding=16 * 1024, send_buffer=4096)
+        [stats] = await run_against(fake, [2], stall_fraction=0.5, stall_buffer=buffer)
+        assert stats["stalled"] == 1 and stats["stalled_dropped"] == 1, stats
+        taken[buffer] = min(client.sent for client in fake.seen)  # the other one read every update
+    assert 2 * taken[4096] < taken[0], taken  # here 49 kB against 180 kB
 
 
 class Notes(Listener):
@@ -199,3 +223,9 @@ def test_the_command_takes_a_seed_socket_or_a_lane_url() -> None:
     assert socket_url("ws://h:8001/arena/r1/?key=k", "parlor") == "ws://h:8001/arena/r1/?key=k&sit=1"
     with pytest.raises(CommandError, match="not a lane URL"):
         socket_url("http://h:8000/room/r1/", "parlor")
+
+
+@pytest.mark.parametrize(("option", "value"), [("--stall", "1"), ("--stall-buffer", "-1")])
+def test_the_command_refuses_a_stall_it_cannot_make(option: str, value: str) -> None:
+    with pytest.raises(CommandError, match=option):
+        call_command("loadtest", "ws://127.0.0.1:9/ws/arena/", option, value)

@@ -148,6 +148,11 @@ class Command(BaseCommand):
             help="share of the clients (every k-th) that stop reading in each step; their gaps are left out and "
             "the server's drops of them counted apart (default 0)",
         )  # fmt: skip
+        parser.add_argument(
+            "--stall-buffer", type=int, default=0, metavar="BYTES",
+            help="a stopped client's receive buffer (SO_RCVBUF), set as it stops; small (4096) when the load runs on "
+            "the server's machine, where that queue is the server's kernel memory (default 0: the system's)",
+        )  # fmt: skip
         parser.add_argument("--steps", default="10,50,100", help="comma-separated player counts (default 10,50,100)")
         parser.add_argument("--window", type=float, default=10.0, help="seconds measured at each step (default 10)")
         parser.add_argument("--settle", type=float, default=2.0, help="seconds from reaching N to the window")
@@ -163,13 +168,15 @@ class Command(BaseCommand):
             raise CommandError("--window must be positive and --settle not negative.")
         if not 0 <= options["stall"] < 1:
             raise CommandError("--stall must be a fraction from 0 up to (not including) 1.")
+        if options["stall_buffer"] < 0:
+            raise CommandError("--stall-buffer must be 0 (the system's) or a number of bytes.")
         stamp = time.strftime("%Y%m%d-%H%M%S")
         chart: Path = options["chart"] or Path(tempfile.gettempdir()) / f"loadtest-{protocol}-{stamp}.png"
         _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # one socket per player
         plan = Plan(
             url, protocol, steps, options["window"], options["settle"], options["stop_after"],
-            stall_fraction=options["stall"],
+            stall_fraction=options["stall"], stall_buffer=options["stall_buffer"],
         )  # fmt: skip
         stalling = f", {plan.stall_fraction:.0%} of clients stop reading each step" if plan.stall_fraction else ""
         self.stdout.write(

@@ -32,7 +32,7 @@ async def test_fly_your_ship_and_see_another_player(browser: Browser, parlor_ser
     await page.select_option("#game", "arena")
     await page.get_by_role("button", name="Create room").click()
     await expect(page).to_have_url(re.compile(r"/room/[\w-]+/$"))
-    await expect(page.locator("#status")).to_contain_text("You're in")
+    await expect(page.locator("#status")).to_contain_text("You're in: your ship turns toward the pointer")
     await live_arena(page)
     canvas = page.locator("canvas.arena")
     await expect(canvas).to_have_attribute("data-seat", "0")
@@ -58,3 +58,29 @@ async def test_fly_your_ship_and_see_another_player(browser: Browser, parlor_ser
     await expect(other.locator(".arena-scores li")).to_have_count(2)
     await other.close()
     await expect(page.locator(".arena-players")).to_have_text("1 player")
+
+
+async def test_on_a_phone_a_held_touch_steers_and_thrusts(browser: Browser, parlor_server: LiveServer) -> None:
+    """A touch screen: the page says how to play by touch, shows a Fire button, fits the screen, and a finger
+    held on the canvas flies the ship."""
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = await context.new_page()
+    await page.goto(parlor_server.url + "/")
+    await expect(page.locator("#connection")).to_have_text("online")
+    await page.select_option("#game", "arena")
+    await page.get_by_role("button", name="Create room").click()
+    await expect(page.locator("#status")).to_contain_text("You're in: touch to steer and thrust")
+    await live_arena(page)
+    await expect(page.get_by_role("button", name="Fire")).to_be_visible()
+    canvas = page.locator("canvas.arena")
+    box = await canvas.bounding_box()
+    assert box is not None and 300 <= box["width"] <= 390, box
+    touch = await context.new_cdp_session(page)
+    point = {"x": box["x"] + box["width"] - 10, "y": box["y"] + 10}
+    before = await canvas.screenshot()
+    await touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [point]})
+    await page.wait_for_timeout(800)
+    after = await canvas.screenshot()
+    await touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    assert before != after, "the ship flew toward the finger"
+    await context.close()

@@ -32,9 +32,7 @@ function statusText(state) {
   const custom = board.status?.(state);
   if (custom) return custom;
   if (room.drop_in) {
-    return you.seat !== null
-      ? "You're in: your ship turns toward the pointer; hold the button to thrust, right-click or space to fire."
-      : `${room.players} playing. Take a seat to join.`;
+    return you.seat !== null ? "You're in." : `${room.players} playing. Take a seat to join.`;
   }
   if (room.turn.includes(you.seat)) return "Your turn.";
   const computer = room.turn.map((seat) => room.seats[seat]).find((seat) => seat.user.bot);

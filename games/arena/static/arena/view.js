@@ -299,6 +299,12 @@ export function mount(host) {
   requestAnimationFrame(draw);
 
   return {
+    status({ room, you }) {
+      if (room.status !== "playing" || you.seat === null) return null;
+      return matchMedia("(pointer: coarse)").matches
+        ? "You're in: touch to steer and thrust; tap Fire or a second finger to fire."
+        : "You're in: your ship turns toward the pointer; hold the button to thrust, right-click or space to fire.";
+    },
     types: ["arena.lane"],
     handle(message) {
       const next = laneUrl(message);

@@ -31,6 +31,8 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
+
 from core.accounts.models import User  # noqa: E402
 from core.rooms import registry, store  # noqa: E402
 from core.rooms.live import LiveRoom  # noqa: E402
@@ -93,6 +95,7 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="fresh rooms per size; medians are printed")
     args = parser.parse_args()
     store.seats_remove = lambda **where: None  # no database here: only the loop's cost
+    settings.PARLOR["DROP_IN_GRACE"] = 0  # each ship leaves with its socket (a grace's end does the same work)
     print(f"{'members':>8} | {'arrival':>10} | {'departure':>10} | burst of {args.leave}")
     for members in (int(n) for n in args.members.split(",")):
         rounds: list[dict[str, Any]] = [await one_round(members, args.leave) for _ in range(args.rounds)]

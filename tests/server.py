@@ -78,6 +78,7 @@ class LiveServer:
             "PARLOR_NOTIFY_POLL": "0.2",
             "PARLOR_PRESENCE_HEARTBEAT": "1",
             "PARLOR_PRESENCE_EXPIRY": "4",
+            "PARLOR_DROP_IN_GRACE": "1",
             "PARLOR_LANE_PORT": str(self.lane_port),
             "PARLOR_PROCESS": f"{name}-{self.port}",  # the same across this server's restarts
         }

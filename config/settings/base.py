@@ -171,6 +171,7 @@ PARLOR = {
     "RATE_STRIKES": int(os.environ.get("PARLOR_RATE_STRIKES", 50)),
     "OUTBOX_SIZE": int(os.environ.get("PARLOR_OUTBOX_SIZE", 256)),
     "STALL_TIMEOUT": float(os.environ.get("PARLOR_STALL_TIMEOUT", 5)),
+    "DROP_IN_GRACE": float(os.environ.get("PARLOR_DROP_IN_GRACE", 10)),
     "LANE_SEND_BUFFER": int(os.environ.get("PARLOR_LANE_SEND_BUFFER", 32 * 1024)),
     "PRESENCE_HEARTBEAT": float(os.environ.get("PARLOR_PRESENCE_HEARTBEAT", 5)),
     "PRESENCE_EXPIRY": float(os.environ.get("PARLOR_PRESENCE_EXPIRY", 15)),

@@ -67,7 +67,7 @@ async def kick(room: LiveRoom, user_id: int) -> str:
     """Close the user's sockets in the room (4403, no reconnect); their seat goes as ``room.leave`` allows.
 
     Before the game starts the seat is freed, as when the player leaves it; during a match it stays and the
-    player counts as away (opponents may claim the win); a drop-in world's player leaves with their last socket.
+    player counts as away (opponents may claim the win); a drop-in world's player leaves it at once.
     """
     sockets = list(room.sockets_of.get(user_id, []))  # a copy: each socket leaves the list as it closes
     seat = next((seat for seat in room.seats if seat.user_id == user_id), None)
@@ -81,14 +81,12 @@ async def kick(room: LiveRoom, user_id: int) -> str:
         member.shut(closecodes.KICKED)
     if seat is None:
         fate = "they were watching"
-    elif room.status == "waiting":
+    elif room.status == "waiting" or (room.game.drop_in and room.status == "playing"):
         try:
             await room.leave(sockets[0].user if sockets else await _user(user_id))
-            fate = "their seat is free again"
+            fate = "their seat is free again" if room.status == "waiting" else "their ship has left the world"
         except IllegalAction:
             fate = "the game started meanwhile, so their seat stays"
-    elif room.game.drop_in and room.status == "playing":
-        fate = "they leave the world with their last socket"
     elif room.status == "playing":
         fate = f"their seat stays for this match; opponents may claim the win after {runtime.claim_after():.0f} s"
     else:

@@ -277,6 +277,8 @@ class LiveRoom(Membership, SeatActions, ComputerPlayers, RoomTime):
         else:
             seat_of = {uid: index for index, uid in enumerate(self.match.players)} if self.match else {}
             seated = {seat.user_id for seat in self.seats}
+            if self.game.drop_in:  # a drop-in player who left keeps an index in the match, not a seat
+                seat_of = {uid: index for uid, index in seat_of.items() if uid in seated}
             for member in self.members:
                 uid = member.user.pk
                 self.members[member] = Viewer(seat_of.get(uid), uid in seated)
@@ -304,6 +306,7 @@ class LiveRoom(Membership, SeatActions, ComputerPlayers, RoomTime):
     def unload(self) -> list[asyncio.Future[Any]]:
         """Forget this room in memory: stop its clock and tasks (it reloads from storage on demand)."""
         self.closed = True
+        self._drop_holds()
         if self.runtime.rooms.get(self.id) is self:
             del self.runtime.rooms[self.id]
         metrics.forget_room(self.game.slug, self.id)

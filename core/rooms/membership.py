@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from django.conf import settings
+
 from core.accounts.models import User
 
 from .codecs import Codec
@@ -77,6 +79,7 @@ class Membership:
         self.sockets_of: dict[int, list[Member]] = {}  # user id -> that user's sockets here
         self.codecs: Counter[Codec] = Counter()  # codec -> how many members use it
         self._streams: dict[Codec, list[tuple[Member, Viewer]]] | None = None  # see ``streams``
+        self.holds: dict[int, asyncio.TimerHandle] = {}  # drop-in players gone, whose ship waits for them
 
     def streams(self) -> dict[Codec, list[tuple[Member, Viewer]]]:
         """Each ``per_member`` codec's (socket, viewer) pairs, for its ``deliver`` every tick.
@@ -99,8 +102,12 @@ class Membership:
         return set(self.sockets_of)
 
     def _viewer(self, user_id: int) -> Viewer:
-        seat = self.match.players.index(user_id) if self.match and user_id in self.match.players else None
-        return Viewer(seat, any(s.user_id == user_id for s in self.seats))
+        """A user's seat in the match (a drop-in player who left keeps an index there, but has no seat)."""
+        seated = any(s.user_id == user_id for s in self.seats)
+        match = self.match
+        if match is None or user_id not in match.players or (self.game.drop_in and not seated):
+            return Viewer(None, seated)
+        return Viewer(match.players.index(user_id), seated)
 
     def _enter(self, user_id: int) -> list[Event]:
         """Put a drop-in player into the running world (once)."""
@@ -121,7 +128,9 @@ class Membership:
             self.sockets_of.setdefault(uid, []).append(member)
             self.codecs[member.codec] += 1
             self.away_since.pop(uid, None)
-            events = self._enter(uid) if self.game.drop_in and self.status == "playing" else []
+            if (hold := self.holds.pop(uid, None)) is not None:
+                hold.cancel()  # back in time: the same ship
+            events = self._enter(uid) if self.game.drop_in and self.status == "playing" and viewer.seated else []
             for frame in member.codec.welcome(cast("LiveRoom", self), viewer):
                 member.push(frame)
             self._publish(events, skip=member)
@@ -136,7 +145,10 @@ class Membership:
                     member.push(frame)
 
     async def detach(self, member: Member) -> None:
-        """Remove a socket; its seat stays and a player's absence starts counting (a drop-in player leaves)."""
+        """Remove a socket; its seat stays and a player's absence starts counting.
+
+        A drop-in player's ship waits ``DROP_IN_GRACE`` seconds for them (a network blip, a reload) before it
+        leaves the world with their seat; ``room.leave`` takes it out at once."""
         async with self.lock:
             if self.members.pop(member, None) is None:
                 return
@@ -152,12 +164,43 @@ class Membership:
             events: list[Event] = []
             gone = not sockets
             if self.game.drop_in and gone and uid in self.present and self.match is not None:
-                self.present.discard(uid)
-                events = self.game.leave(self.state, self.match.players.index(uid))
-                self.seats = [seat for seat in self.seats if seat.user_id != uid]
-                self._unseat(uid)
+                grace = float(settings.PARLOR["DROP_IN_GRACE"])
+                if grace > 0:
+                    self.holds[uid] = asyncio.get_running_loop().call_later(grace, self._hold_ended, uid)
+                else:
+                    events = self._leave_world(uid)
             elif self.status == "playing" and uid in self.player_ids() and gone:
                 self.away_since[uid] = self.runtime.clock()
             if not self.members:
                 self.empty_since = self.runtime.clock()
             self._publish(events)
+
+    def _hold_ended(self, user_id: int) -> None:
+        """The grace is over (a timer callback): the ship leaves unless its player came back meanwhile."""
+        self.runtime.spawn(self._end_hold(user_id), name=f"room:{self.id}:hold")
+
+    async def _end_hold(self, user_id: int) -> None:
+        """Take the held ship out, under the room's lock (a tick or an arrival may hold it now)."""
+        async with self.lock:
+            if self.holds.pop(user_id, None) is None or user_id in self.sockets_of or self.closed:
+                return
+            self._publish(self._leave_world(user_id))
+
+    def _leave_world(self, user_id: int) -> list[Event]:
+        """Take a drop-in player's ship out of the world and give up their seat (the caller holds the lock)."""
+        if (hold := self.holds.pop(user_id, None)) is not None:
+            hold.cancel()
+        events: list[Event] = []
+        if user_id in self.present and self.match is not None:
+            self.present.discard(user_id)
+            events = self.game.leave(self.state, self.match.players.index(user_id))
+        self.seats = [seat for seat in self.seats if seat.user_id != user_id]
+        self._unseat(user_id)
+        return events
+
+    def _drop_holds(self) -> None:
+        """Stop waiting for absent drop-in players (the room leaves memory; their seats stay stored, as after a
+        restart, and they drop back in when they return)."""
+        for hold in self.holds.values():
+            hold.cancel()
+        self.holds.clear()

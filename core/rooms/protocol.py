@@ -117,7 +117,8 @@ class Game(ABC, Generic[S]):
         return []
 
     def leave(self, state: S, seat: int) -> list[Event]:
-        """A player's last socket closed during a running match (``drop_in`` games)."""
+        """A player leaves a running match (``drop_in`` games): they chose to (``room.leave``), or their last
+        socket closed ``DROP_IN_GRACE`` seconds ago and they did not come back."""
         return []
 
     def tick(self, state: S, dt: float) -> list[Event]:

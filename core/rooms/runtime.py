@@ -170,14 +170,14 @@ class RoomRuntime:
         """Unload rooms nobody has watched for a while (an empty world stops ticking; it reloads on demand)."""
         idle_after = float(settings.PARLOR["ROOM_IDLE_UNLOAD"])
         for room in list(self.rooms.values()):
-            if room.members or room.bot_task is not None or self.clock() - room.empty_since < idle_after:
+            if room.members or room.holds or room.bot_task is not None or self.clock() - room.empty_since < idle_after:
                 continue
             await self._unload_if_empty(room)
 
     async def _unload_if_empty(self, room: LiveRoom) -> None:
         """Unload ``room`` and give up its lease, unless a socket came in meanwhile (checked under its lock)."""
         async with room.lock:
-            if room.members or room.closed:
+            if room.members or room.holds or room.closed:
                 return
             room.unload()
             await (await self.placement()).release(room.id)

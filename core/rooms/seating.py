@@ -49,6 +49,8 @@ class SeatActions:
 
         def _enter(self, user_id: int) -> list[Event]: ...
 
+        def _leave_world(self, user_id: int) -> list[Event]: ...
+
         async def _start_match(self, players: list[int]) -> None: ...
 
         async def _changed(self, events: list[Event], only: int | None = None) -> None: ...
@@ -103,12 +105,16 @@ class SeatActions:
             self.leaving.difference_update(batch)
 
     async def leave(self, user: User) -> None:
-        """Give up a seat before the game starts."""
+        """Give up a seat before the game starts, or leave a drop-in game's world at once (and watch)."""
         async with self.lock:
-            if self.status != "waiting":
+            drop_in = self.game.drop_in and self.status == "playing"
+            if self.status != "waiting" and not drop_in:
                 raise IllegalAction("You can only leave your seat before the game starts.")
             if not any(seat.user_id == user.pk for seat in self.seats):
                 raise IllegalAction("You don't have a seat in this room.")
+            if drop_in:
+                await self._changed(self._leave_world(user.pk), only=user.pk)
+                return
             await db(store.seat_remove)(room_id=self.id, user_id=user.pk)
             self.seats = [seat for seat in self.seats if seat.user_id != user.pk]
             await self._changed([])

@@ -25,7 +25,8 @@ async def live_arena(page: Page) -> None:
 async def test_fly_your_ship_and_see_another_player(browser: Browser, parlor_server: LiveServer) -> None:
     """Create an arena and thrust toward the pointer: your ship is drawn and moves.
 
-    A visitor watches first, takes a seat, and both pages count two players; when it leaves, one.
+    A visitor watches first, takes a seat, and both pages count two players; when it leaves its seat, one; it sits
+    again, and when it closes its page, its ship leaves after the grace (1 s on the test server).
     """
     page = await open_page(browser, parlor_server.url + "/", 1000)
     name = (await page.locator("#me").inner_text()).strip()
@@ -56,6 +57,12 @@ async def test_fly_your_ship_and_see_another_player(browser: Browser, parlor_ser
     await expect(other.locator("canvas.arena")).to_have_attribute("data-seat", "1")
     await expect(page.locator(".arena-players")).to_have_text("2 players")
     await expect(other.locator(".arena-scores li")).to_have_count(2)
+    await other.get_by_role("button", name="Leave seat").click()
+    await expect(page.locator(".arena-players")).to_have_text("1 player")
+    await expect(other.locator("canvas.arena")).to_have_attribute("data-seat", "")
+    await expect(other.get_by_role("button", name="Take a seat")).to_be_visible()
+    await other.get_by_role("button", name="Take a seat").click()
+    await expect(page.locator(".arena-players")).to_have_text("2 players")
     await other.close()
     await expect(page.locator(".arena-players")).to_have_text("1 player")
 

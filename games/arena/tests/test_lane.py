@@ -19,7 +19,7 @@ from django.conf import settings
 from picows import WSError, WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
 from core.rooms.runtime import runtime
-from core.tests.helpers import Sockets, make_user, session_for
+from core.tests.helpers import Sockets, make_user, receive_until, send, session_for
 from core.transport import lane
 from games.arena.rules import MouseDown
 
@@ -156,6 +156,60 @@ async def test_a_ship_stays_while_any_of_its_players_sockets_is_open(lane_url: s
     assert carol.pk not in room.online_users() and sum(room.codecs.values()) == len(room.members) == 1
     assert [member for pairs in room.streams().values() for member, _ in pairs] == list(room.members)
     watcher.disconnect()
+
+
+async def test_a_dropped_player_finds_their_ship_and_score_again_within_the_grace(
+    lane_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A socket lost without a goodbye (a network blip, a reload): the ship waits DROP_IN_GRACE seconds and its
+    player gets it back, score and all; one who does not come back loses ship and seat."""
+    monkeypatch.setitem(settings.PARLOR, "DROP_IN_GRACE", 1.5)
+    carol = await make_user("Carol")
+    cookie = f"{settings.SESSION_COOKIE_NAME}={await session_for(carol)}"
+    first, tab = await join(lane_url, Cookie=cookie)
+    seat = (await tab.text("arena.hello"))["seat"]
+    watcher, watching = await join(lane_url, "/arena/main/")
+    await watching.text("arena.hello")
+    room = next(iter(runtime.rooms.values()))
+    ship = room.state.ships[seat]
+    ship.score = 3
+    first.disconnect()
+    await watching.ticks(10)  # half a second: gone from the room, still in the world
+    assert carol.pk not in room.online_users() and room.state.ships.get(seat) is ship
+    again, back = await join(lane_url, Cookie=cookie)
+    assert (await back.text("arena.hello"))["seat"] == seat
+    await watching.ticks(40)  # past the first grace: nothing removed it
+    assert room.state.ships.get(seat) is ship and ship.score == 3 and not room.holds
+    again.disconnect()
+    async with asyncio.timeout(5):
+        while seat in room.state.ships:
+            await watching.ticks(1)
+    assert carol.pk not in {s.user_id for s in room.seats} and not room.holds
+    watcher.disconnect()
+
+
+async def test_leaving_takes_the_ship_out_at_once_and_the_player_watches_on(lane_url: str, ws: Sockets) -> None:
+    """``room.leave`` in a running world: the ship goes now, the page and the lane turn to watching, and a later
+    visit of the page does not bring the ship back."""
+    carol = await make_user("Carol")
+    cookie = f"{settings.SESSION_COOKIE_NAME}={await session_for(carol)}"
+    transport, client = await join(lane_url, Cookie=cookie)
+    seat = (await client.text("arena.hello"))["seat"]
+    room = next(iter(runtime.rooms.values()))
+    page = await ws.connect(f"/ws/room/{room.id}/", carol)
+    assert (await receive_until(page, "room.state"))["you"] == {"seat": seat, "seated": True}
+    await send(page, {"type": "room.leave"})
+    state = await receive_until(page, "room.state", where=lambda m: not m["you"]["seated"])
+    assert state["you"] == {"seat": None, "seated": False} and seat not in room.state.ships
+    await client.ticks(2)
+    assert struct.unpack_from("<H", client.frames[-1], 6)[0] == 0xFFFF, "the lane's frames are a watcher's"
+    await ws.disconnect(page)
+    transport.disconnect()
+    again, back = await join(lane_url, "/arena/main/", Cookie=cookie)
+    assert (await back.text("arena.hello"))["seat"] is None
+    await back.ticks(2)
+    assert seat not in room.state.ships and not room.present
+    again.disconnect()
 
 
 async def test_bad_input_is_refused_by_name_and_changes_nothing(lane_url: str) -> None:

@@ -92,7 +92,7 @@ function render(state) {
   const open = room.status === "waiting" || (room.drop_in && room.status === "playing");
   const canSit = open && !you.seated && room.players < room.max_players && (room.public || joinKey);
   document.getElementById("sit").hidden = !canSit;
-  document.getElementById("leave").hidden = !(room.status === "waiting" && you.seated);
+  document.getElementById("leave").hidden = !(open && you.seated); // a drop-in world's player may leave it at once
   document.getElementById("start").hidden = !(room.status === "waiting" && you.seated && room.seats.length >= room.min_players);
   const rematch = document.getElementById("rematch");
   rematch.hidden = !(room.status === "finished" && you.seat !== null);

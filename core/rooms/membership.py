@@ -128,9 +128,12 @@ class Membership:
             self.sockets_of.setdefault(uid, []).append(member)
             self.codecs[member.codec] += 1
             self.away_since.pop(uid, None)
-            if (hold := self.holds.pop(uid, None)) is not None:
+            events: list[Event] = []
+            if (hold := self.holds.pop(uid, None)) is not None and self.match is not None:
                 hold.cancel()  # back in time: the same ship
-            events = self._enter(uid) if self.game.drop_in and self.status == "playing" and viewer.seated else []
+                events = self.game.away(self.state, self.match.players.index(uid), False)
+            elif self.game.drop_in and self.status == "playing" and viewer.seated:
+                events = self._enter(uid)
             for frame in member.codec.welcome(cast("LiveRoom", self), viewer):
                 member.push(frame)
             self._publish(events, skip=member)
@@ -167,6 +170,7 @@ class Membership:
                 grace = float(settings.PARLOR["DROP_IN_GRACE"])
                 if grace > 0:
                     self.holds[uid] = asyncio.get_running_loop().call_later(grace, self._hold_ended, uid)
+                    events = self.game.away(self.state, self.match.players.index(uid), True)
                 else:
                     events = self._leave_world(uid)
             elif self.status == "playing" and uid in self.player_ids() and gone:

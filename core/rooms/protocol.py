@@ -116,6 +116,11 @@ class Game(ABC, Generic[S]):
         """A player enters a running match (``drop_in`` games: real-time worlds)."""
         return []
 
+    def away(self, state: S, seat: int, gone: bool) -> list[Event]:
+        """A drop-in player's last socket closed (``gone``), or one of theirs came back within the grace: the
+        world may show them away meanwhile (the arena's ship stops thrusting and is drawn faded)."""
+        return []
+
     def leave(self, state: S, seat: int) -> list[Event]:
         """A player leaves a running match (``drop_in`` games): they chose to (``room.leave``), or their last
         socket closed ``DROP_IN_GRACE`` seconds ago and they did not come back."""

@@ -14,6 +14,8 @@ Wire protocol (beside the platform's ``room.*`` messages):
 | client → server | ``{"type": "fire"}`` | shoot, if the gun has cooled down (else ignored) |
 | server → client | event ``{"type": "joined", "seat": s, "name": n}`` | a ship entered the world |
 | server → client | event ``{"type": "left", "seat": s}`` | a ship left the world |
+| server → client | event ``{"type": "away", "seat": s}`` | its player's connection is gone; the ship waits |
+| server → client | event ``{"type": "back", "seat": s}`` | its player is back in time |
 | server → client | event ``{"type": "hit", "by": s, "victim": v}`` | ``s`` shot ``v`` and scored |
 
 Each client message may carry a ``playerId`` field, as the seed's client sends; it is ignored: identity comes
@@ -103,6 +105,7 @@ class Ship:
     thrusting: bool = False
     score: int = 0
     alive: bool = True
+    away: bool = False  # its player's connection is gone; the ship waits for them (see Game.away)
     respawn_in: float = 0.0
     cooldown: float = 0.0
 
@@ -223,6 +226,15 @@ class Arena(Game[State]):
             spawn(state, ship)
             state.ships[seat] = ship
         return [Event("joined", {"seat": seat, "name": name})]
+
+    def away(self, state: State, seat: int, gone: bool) -> list[Event]:
+        """Mark ``seat``'s ship away while its player reconnects; it stops thrusting and coasts."""
+        ship = state.ships.get(seat)
+        if ship is None or ship.away == gone:
+            return []
+        ship.away = gone
+        ship.thrusting = ship.thrusting and not gone
+        return [Event("away" if gone else "back", {"seat": seat})]
 
     def leave(self, state: State, seat: int) -> list[Event]:
         """Remove ``seat``'s ship and its bullets."""

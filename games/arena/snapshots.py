@@ -29,6 +29,7 @@ NO_SEAT = 0xFFFF
 SNAPSHOT = 1  # first byte of a snapshot message
 KEY, DELTA, DROP = 0, 1, 2  # block kinds
 MOVED, JUMPED, TURNED, ACCELERATED, FLAGGED = 1, 2, 4, 8, 16  # DELTA_SHIP mask bits
+THRUSTING, AWAY = 1, 2  # SHIP flags bits
 
 HEADER = struct.Struct("<BBIHI")  # kind, flags (bit0 keyframe), tick, your seat, roster length
 SHIP = struct.Struct("<HHHBbbB")  # seat, x, y, facing, vx, vy, flags
@@ -46,7 +47,7 @@ def quantise(ship: Ship) -> Record:
     The rules cap the speed at MAX_SPEED units per tick, so a velocity always fits an i8 (checked in the tests)."""
     return (
         ship.seat, int(ship.x * SCALE) % SPAN, int(ship.y * SCALE) % SPAN, round(ship.facing * _TURNS) & 255,
-        round(ship.dx * SCALE), round(ship.dy * SCALE), int(ship.thrusting),
+        round(ship.dx * SCALE), round(ship.dy * SCALE), THRUSTING * ship.thrusting | AWAY * ship.away,
     )  # fmt: skip
 
 

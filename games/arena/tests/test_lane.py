@@ -21,7 +21,8 @@ from picows import WSError, WSFrame, WSListener, WSMsgType, WSTransport, ws_conn
 from core.rooms.runtime import runtime
 from core.tests.helpers import Sockets, make_user, receive_until, send, session_for
 from core.transport import lane
-from games.arena.rules import MouseDown
+from games.arena import snapshots
+from games.arena.rules import WORLD, MouseDown
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -174,12 +175,19 @@ async def test_a_dropped_player_finds_their_ship_and_score_again_within_the_grac
     ship = room.state.ships[seat]
     ship.score = 3
     first.disconnect()
-    await watching.ticks(10)  # half a second: gone from the room, still in the world
-    assert carol.pk not in room.online_users() and room.state.ships.get(seat) is ship
+    await watching.ticks(10)  # half a second: gone from the room, still in the world, drawn away
+    assert carol.pk not in room.online_users() and room.state.ships.get(seat) is ship and ship.away
+    ship.x = ship.y = WORLD / 2  # where a watcher without a ship looks
+    ship.dx = ship.dy = 0.0
+    late, newcomer = await join(lane_url, "/arena/main/")  # a fresh viewer's first frame is a keyframe
+    await newcomer.ticks(1)
+    record = my_ship(newcomer.frames[0], seat)
+    assert record is not None and record[6] & snapshots.AWAY, "its flags say away"
+    late.disconnect()
     again, back = await join(lane_url, Cookie=cookie)
     assert (await back.text("arena.hello"))["seat"] == seat
     await watching.ticks(40)  # past the first grace: nothing removed it
-    assert room.state.ships.get(seat) is ship and ship.score == 3 and not room.holds
+    assert room.state.ships.get(seat) is ship and ship.score == 3 and not ship.away and not room.holds
     again.disconnect()
     async with asyncio.timeout(5):
         while seat in room.state.ships:

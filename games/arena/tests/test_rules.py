@@ -229,6 +229,18 @@ def test_leave_removes_the_ship_and_its_bullets() -> None:
     assert GAME.leave(state, 0) == [] and GAME.leave(state, 99) == []
 
 
+def test_an_away_ship_stops_thrusting_and_coasts_until_its_player_is_back() -> None:
+    state = new()
+    ship = place(state, 0, 100.0, 100.0, dx=2.0)
+    ship.thrusting = True
+    assert GAME.away(state, 0, True) == [Event("away", {"seat": 0})]
+    assert ship.away and not ship.thrusting
+    GAME.tick(state, 0.05)
+    assert ship.x == pytest.approx(102.0) and ship.dx == pytest.approx(2.0), "it coasts, no thrust"
+    assert GAME.away(state, 0, True) == [] and GAME.away(state, 7, True) == []
+    assert GAME.away(state, 0, False) == [Event("back", {"seat": 0})] and not ship.away
+
+
 def test_view_is_compact_and_the_same_for_everyone() -> None:
     state = new()
     place(state, 0, 1.23456, 2.34567, facing=0.123456, dx=0.98765, dy=-0.4321, score=3)

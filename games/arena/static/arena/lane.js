@@ -13,7 +13,8 @@ const JUMPED = 2;
 const TURNED = 4;
 const ACCELERATED = 8;
 const FLAGGED = 16;
-const THRUSTING = 1; // ship flags bit
+const THRUSTING = 1; // ship flags bits
+const AWAY = 2;
 const BLEND_TICKS = 1.5; // a ship slides to its new position over this many ticks, so late frames don't stall it
 const TELEPORT = 100; // world units: a jump farther than this (a respawn) is shown at once, not slid
 const utf8 = new TextDecoder();
@@ -170,6 +171,11 @@ class Ship {
 
   get thrusting() {
     return Boolean(this.q.flags & THRUSTING);
+  }
+
+  /** Its player's connection is gone; the ship waits a few seconds for them. */
+  get away() {
+    return Boolean(this.q.flags & AWAY);
   }
 
   place() {

@@ -107,6 +107,7 @@ function drawGrid(ctx, camera, halfWidth, halfHeight) {
 
 function drawShip(ctx, ship, at, { color, mine }) {
   ctx.save();
+  if (ship.away) ctx.globalAlpha = 0.35;
   ctx.translate(at.x, at.y);
   ctx.rotate(at.facing);
   ctx.beginPath();
@@ -266,7 +267,7 @@ export function mount(host) {
     for (const ship of world.ships.values()) {
       const at = ship.sample(now);
       const entry = world.roster.get(ship.seat);
-      const label = entry ? `${entry.name} ${entry.score}` : `#${ship.seat}`;
+      const label = `${entry ? `${entry.name} ${entry.score}` : `#${ship.seat}`}${ship.away ? " (away)" : ""}`;
       const x = wrapDelta(camera.x, at.x, world.size) * scale;
       const y = (wrapDelta(camera.y, at.y, world.size) - 22) * scale;
       ctx.fillText(label, x, y);

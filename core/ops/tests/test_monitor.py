@@ -213,6 +213,30 @@ async def test_kicking_a_seated_player_before_the_start_frees_the_seat(ws: Socke
     assert (await counts(room.id))[1] == 1
 
 
+async def test_kicking_a_player_from_a_drop_in_world_takes_their_ship_out_at_once(
+    ws: Sockets, users: tuple[User, User]
+) -> None:
+    """In the arena a kick does what leaving does: the ship and the seat go now, with no reconnection grace."""
+    alice, bob = users
+    game = registry.get("arena")
+    assert game is not None
+    room = await runtime.create(game=game, options=game.Options(), public=True, creator=alice, seated=[alice])
+    a, _ = await enter(ws, room.id, alice)
+    b, _ = await enter(ws, room.id, bob)
+    await send(b, {"type": "room.sit"})
+    await receive_until(a, "room.state", where=lambda m: len(m["room"]["seats"]) == 2)
+    response = await (await staff_client()).post("/admin/monitor/kick/", {"room": room.id, "user": bob.pk})
+    assert response.json()["message"].endswith("1 socket(s) closed; their ship has left the world.")
+    assert sorted(room.state.ships) == [0] and [seat.user_id for seat in room.seats] == [alice.pk]
+    code, _ = await receive_close(b)
+    assert code == closecodes.KICKED
+    await ws.disconnect(b)
+    assert not room.holds
+    async with asyncio.timeout(3):  # the seat's row goes after the room's lock is released
+        while (await counts(room.id))[1] != 1:
+            await asyncio.sleep(0.05)
+
+
 async def test_an_announcement_reaches_everyone_in_the_room_only(ws: Sockets, users: tuple[User, User]) -> None:
     """Stored as a group notification first, then shown to the room's players and spectators, nobody else."""
     alice, bob = users

@@ -19,6 +19,7 @@ from core.notifications.models import Notification
 from core.ops import moderation, monitor
 from core.ops.ticks import TickWindow
 from core.rooms import registry, remote
+from core.rooms.live import LiveRoom
 from core.rooms.models import Action, Seat
 from core.rooms.runtime import runtime
 from core.tests.helpers import (
@@ -50,6 +51,18 @@ async def enter(ws: Sockets, room_id: str, user: User | None = None) -> tuple[An
     """A room socket and its first ``room.state``."""
     comm = await ws.connect(f"/ws/room/{room_id}/", user)
     return comm, await receive_until(comm, "room.state")
+
+
+async def seat_two(ws: Sockets, slug: str, first: User, second: User) -> tuple[LiveRoom, Any, Any]:
+    """A public room of ``slug`` that ``first`` created, ``second`` seated beside them: the room and both sockets."""
+    game = registry.get(slug)
+    assert game is not None
+    room = await runtime.create(game=game, options=game.Options(), public=True, creator=first, seated=[first])
+    a, _ = await enter(ws, room.id, first)
+    b, _ = await enter(ws, room.id, second)
+    await send(b, {"type": "room.sit"})
+    await receive_until(a, "room.state", where=lambda m: len(m["room"]["seats"]) == 2)
+    return room, a, b
 
 
 @database_sync_to_async
@@ -197,13 +210,7 @@ async def test_kicking_a_player_during_a_match_keeps_the_seat(ws: Sockets, users
 async def test_kicking_a_seated_player_before_the_start_frees_the_seat(ws: Sockets, users: tuple[User, User]) -> None:
     """Before the game starts a kick frees the seat, as leaving it would."""
     alice, bob = users
-    game = registry.get("colorclues")  # 3 to 10 players: two seated still wait
-    assert game is not None
-    room = await runtime.create(game=game, options=game.Options(), public=True, creator=alice, seated=[alice])
-    a, _ = await enter(ws, room.id, alice)
-    b, _ = await enter(ws, room.id, bob)
-    await send(b, {"type": "room.sit"})
-    await receive_until(a, "room.state", where=lambda m: len(m["room"]["seats"]) == 2)
+    room, a, b = await seat_two(ws, "colorclues", alice, bob)  # 3 to 10 players: two seated still wait
     assert room.status == "waiting"
     response = await (await staff_client()).post("/admin/monitor/kick/", {"room": room.id, "user": bob.pk})
     assert response.json()["message"].endswith("1 socket(s) closed; their seat is free again.")
@@ -218,13 +225,7 @@ async def test_kicking_a_player_from_a_drop_in_world_takes_their_ship_out_at_onc
 ) -> None:
     """In the arena a kick does what leaving does: the ship and the seat go now, with no reconnection grace."""
     alice, bob = users
-    game = registry.get("arena")
-    assert game is not None
-    room = await runtime.create(game=game, options=game.Options(), public=True, creator=alice, seated=[alice])
-    a, _ = await enter(ws, room.id, alice)
-    b, _ = await enter(ws, room.id, bob)
-    await send(b, {"type": "room.sit"})
-    await receive_until(a, "room.state", where=lambda m: len(m["room"]["seats"]) == 2)
+    room, a, b = await seat_two(ws, "arena", alice, bob)
     response = await (await staff_client()).post("/admin/monitor/kick/", {"room": room.id, "user": bob.pk})
     assert response.json()["message"].endswith("1 socket(s) closed; their ship has left the world.")
     assert sorted(room.state.ships) == [0] and [seat.user_id for seat in room.seats] == [alice.pk]

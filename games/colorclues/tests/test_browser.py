@@ -22,6 +22,14 @@ async def _place(page: Page, label: str) -> None:
     await expect(page.locator(f'.cc-square[data-label="{label}"] .cc-piece')).to_have_count(1)
 
 
+def _far_corners(target: str) -> list[str]:
+    """The two corners of the board (rows A-P, columns 1-30) farthest from ``target``: no piece there scores."""
+    row, column = ord(target[0]) - ord("A"), int(target[1:])
+    corners = [(r, c) for r in (0, 15) for c in (1, 30)]
+    corners.sort(key=lambda rc: max(abs(rc[0] - row), abs(rc[1] - column)), reverse=True)
+    return [f"{chr(ord('A') + r)}{c}" for r, c in corners[:2]]
+
+
 async def test_three_players_play_a_round_to_the_scores(browser: Browser, parlor_server: LiveServer) -> None:
     """Ann gives the cue; Ben and Cat place pieces clockwise, then in reverse; all three see the reveal and scores."""
     ann = await open_page(browser, parlor_server.url + "/", height=1000)
@@ -54,9 +62,10 @@ async def test_three_players_play_a_round_to_the_scores(browser: Browser, parlor
         await expect(page.locator(".cc-card-colour, .cc-square.target")).to_have_count(0)
 
     await _place(ben, target)
-    await _place(cat, "A1" if target != "A1" else "A2")
+    far, farther = _far_corners(target)  # more than two rings from the target: Cat scores 0
+    await _place(cat, far)
     await ann.get_by_role("button", name="Pass").click()
-    await _place(cat, "P30" if target != "P30" else "P29")
+    await _place(cat, farther)
     await _place(ben, "H15" if target != "H15" else "H16")
 
     for page in (ann, ben, cat):
